@@ -1,0 +1,103 @@
+"""What the pair and whole-video datasets share: a split's records and its frame cache."""
+import os.path as osp
+from typing import List, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from byov.registry import TRANSFORMS
+from byov.utils.progress import progress_bar
+from .ae2 import LABEL_FILE, VideoRecord, load_split
+from .frame_cache import FrameCache
+
+MISMATCH_MODES = ('error', 'truncate')
+
+
+def resolve_labels(record: VideoRecord, decoded: int, mismatch: str,
+                   label_file: str = LABEL_FILE) -> np.ndarray:
+    """The labels of ``record`` given its decoded frame count ``decoded``.
+
+    Equal counts pass; otherwise ``mismatch='error'`` raises and ``'truncate'`` keeps
+    the first ``min(len(labels), decoded)`` labels (and frames, in the loaders)."""
+    labels = record.labels
+    if decoded == len(labels):
+        return labels
+    if mismatch == 'truncate':
+        return labels[:min(decoded, len(labels))]
+    raise ValueError(
+        f'{label_file} has {len(labels)} labels for {record.path}, which decodes to '
+        f'{decoded} frames. Fix the labels or the video, or pass '
+        f'label_length_mismatch="truncate" to use the first {min(decoded, len(labels))} '
+        'frames and labels.')
+
+
+class EgoExoBaseDataset(BaseDataset):
+    """Videos of one split of an AE2-layout dataset, decoded through a frame cache.
+
+    Building the dataset lists the split and reads label.pickle (no decoding), so a
+    broken layout fails at once. ``full_init()`` (run at construction unless
+    ``lazy_init=True``) decodes every video not cached yet and checks each decoded
+    frame count against its labels; afterwards only cache headers are read.
+
+    Args:
+        data_root: dataset folder (holds label.pickle); see :mod:`byov.datasets.ae2`.
+        split: 'train', 'val' or 'test'.
+        cache_dir: folder of the frame cache (never the data folder).
+        frame_size: ``H`` or ``(H, W)``: every frame of every view is resized to it.
+        layout: 'auto', 'csv' or 'folders'.
+        label_length_mismatch: 'error' (default) or 'truncate' when a video's label
+            count differs from its decoded frame count.
+        pipeline: transforms (configs are built in byov's TRANSFORMS registry).
+        **kwargs: passed to :class:`mmengine.dataset.BaseDataset`.
+    """
+
+    def __init__(self, data_root: str, split: str, cache_dir: str,
+                 frame_size: Union[int, Sequence[int]] = 224, layout: str = 'auto',
+                 label_length_mismatch: str = 'error', pipeline: Sequence = (),
+                 **kwargs):
+        if label_length_mismatch not in MISMATCH_MODES:
+            raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
+                             f'got {label_length_mismatch!r}.')
+        self.split = split
+        self.layout = layout
+        self.label_length_mismatch = label_length_mismatch
+        self.frame_cache = FrameCache(cache_dir, frame_size)
+        self.records: List[VideoRecord] = load_split(data_root, split, layout)
+        pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        kwargs.setdefault('data_prefix', dict())
+        super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """One dict per video (in ``video_index`` order), its frame count checked."""
+        data_list, records, cache = [], self.records, self.frame_cache
+        if not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
+            records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
+        for index, rec in enumerate(records):
+            decoded = cache.num_frames(rec.path, rec.view)
+            labels = resolve_labels(rec, decoded, self.label_length_mismatch,
+                                    osp.join(self.data_root, LABEL_FILE))
+            data_list.append(dict(
+                video_name=rec.name, video_path=rec.path, view=rec.view,
+                is_ego=rec.is_ego, video_index=index, num_frames=len(labels),
+                split=self.split, gt_labels=labels))
+        return data_list
+
+    @property
+    def video_infos(self) -> List[dict]:
+        """Per-video metadata in ``video_index`` order, without decoding: ``video_name``,
+        ``video_path``, ``view``, ``is_ego``, ``video_index``, ``num_frames``, ``split``,
+        ``gt_labels`` (int64 [L]). With ``label_length_mismatch='truncate'`` the counts
+        need the decoded videos, so this runs ``full_init()`` first."""
+        if self.label_length_mismatch == 'truncate':
+            self.full_init()
+            infos = [self.get_data_info(i) for i in range(self.num_videos)]
+            return [{k: v for k, v in i.items() if k != 'sample_idx'} for i in infos]
+        return [dict(video_name=r.name, video_path=r.path, view=r.view, is_ego=r.is_ego,
+                     video_index=i, num_frames=r.num_frames, split=self.split,
+                     gt_labels=r.labels)
+                for i, r in enumerate(self.records)]
+
+    @property
+    def num_videos(self) -> int:
+        """Videos in the split (the pair dataset's length is not its video count)."""
+        return BaseDataset.__len__(self)

@@ -1,0 +1,55 @@
+"""Which frames of a video a training clip takes (METHOD.md section 6)."""
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from byov.registry import TRANSFORMS
+
+
+def sample_clip_indices(length: int, num_frames: int, random_offset: int,
+                        rng: np.random.Generator) -> np.ndarray:
+    """The reference rule: ``num_frames`` distinct indices drawn at random from
+    ``[random_offset, length)`` and sorted; when the video has no more than
+    ``num_frames + random_offset`` frames, ``0 .. num_frames-1`` clamped to the last
+    frame (so a short video repeats its last frame).
+
+    Returns:
+        np.ndarray: int64 ``[num_frames]``, non-decreasing, all in ``[0, length)``.
+    """
+    if num_frames < length - random_offset:
+        inds = rng.choice(length - random_offset, size=num_frames, replace=False)
+        return np.sort(inds).astype(np.int64) + random_offset
+    return np.minimum(np.arange(num_frames, dtype=np.int64), length - 1)
+
+
+@TRANSFORMS.register_module()
+class SampleClipFrames(BaseTransform):
+    """Set ``frame_inds`` of every clip in ``results['clips']``.
+
+    Draws from ``results['rng']`` (a :class:`numpy.random.Generator` that
+    :class:`~byov.datasets.EgoExoPairDataset` derives from its seed and the item index),
+    never from global random state, so items are reproducible in any worker.
+
+    Args:
+        num_frames: frames per clip T (32 in the reference; 20 for tennis_forehand).
+        random_offset: first frame index that random sampling may pick (reference: 1).
+    """
+
+    def __init__(self, num_frames: int = 32, random_offset: int = 1):
+        if num_frames < 1 or random_offset < 0:
+            raise ValueError(f'SampleClipFrames needs num_frames >= 1 and random_offset '
+                             f'>= 0, got {num_frames} and {random_offset}.')
+        self.num_frames = num_frames
+        self.random_offset = random_offset
+
+    def transform(self, results: dict) -> dict:
+        if 'rng' not in results:
+            raise KeyError('SampleClipFrames needs results["rng"], a numpy Generator; '
+                           'EgoExoPairDataset provides one per item.')
+        for clip in results['clips']:
+            clip['frame_inds'] = sample_clip_indices(
+                clip['num_frames'], self.num_frames, self.random_offset, results['rng'])
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(num_frames={self.num_frames}, '
+                f'random_offset={self.random_offset})')

@@ -1,0 +1,96 @@
+"""The shipped dataset configs, tools/data/build_frame_cache.py and
+tools/analysis/dataset_stats.py, on a tiny dataset."""
+import glob
+import importlib.util
+import os.path as osp
+
+import pytest
+from ae2_fixtures import SPLITS, make_ae2
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+REPO = osp.join(osp.dirname(__file__), '..', '..')
+CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'datasets')
+SYNTHETIC = osp.join(CONFIG_DIR, 'synthetic_egoexo.py')
+EXPECTED = {  # config -> (layout, num_frames, frame_size, train batch size)
+    'ae2_break_eggs.py': ('csv', 32, 224, 1), 'ae2_tennis_forehand.py': ('csv', 20, 224, 1),
+    'ae2_pour_milk.py': ('folders', 32, 224, 1), 'ae2_pour_liquid.py': ('folders', 32, 224, 1),
+    'synthetic_egoexo.py': ('csv', 16, 64, 4)}
+LOADERS = {'train_dataloader': 'train', 'val_dataloader': 'val', 'test_dataloader': 'test',
+           'fit_dataloader': 'train'}
+
+
+def _tool(relpath):
+    spec = importlib.util.spec_from_file_location(
+        osp.basename(relpath)[:-3], osp.join(REPO, 'tools', relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_dataset_config_defines_the_variables():
+    shipped = glob.glob(osp.join(CONFIG_DIR, '*.py'))
+    assert sorted(osp.basename(p) for p in shipped) == sorted(EXPECTED)
+    for name, (layout, num_frames, frame_size, batch_size) in EXPECTED.items():
+        cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+        assert (cfg.layout, cfg.num_frames, cfg.frame_size) == (layout, num_frames, frame_size)
+        assert cfg.dataset_type == 'EgoExoPairDataset'
+        assert cfg.video_dataset_type == 'EgoExoVideoDataset'
+        assert cfg.data_root.startswith('data/') and cfg.cache_dir == 'data/cache/frames'
+        assert cfg.train_pipeline[0] == dict(type='SampleClipFrames', num_frames=num_frames,
+                                             random_offset=1)
+        assert cfg.train_dataloader.batch_size == batch_size
+        assert cfg.train_dataloader.persistent_workers
+        for key, split in LOADERS.items():
+            dataset = cfg[key].dataset
+            assert (dataset.split, dataset.data_root, dataset.layout) == (
+                split, cfg.data_root, layout)
+            if key != 'train_dataloader':
+                assert cfg[key].batch_size == 1 and not cfg[key].sampler.shuffle
+                assert dataset.type == 'EgoExoVideoDataset'
+
+
+@pytest.fixture
+def synthetic_root(tmp_path):
+    root = str(tmp_path / 'synthetic_egoexo')
+    make_ae2(root, 'csv', splits=dict(SPLITS, test={'ego': ['e_t'], 'exo': ['x_t']}))
+    return root
+
+
+def test_synthetic_config_builds_every_dataloader(synthetic_root, cache_dir):
+    cfg = Config.fromfile(SYNTHETIC)
+    for key in LOADERS:
+        loader_cfg = cfg[key].to_dict()
+        loader_cfg.update(num_workers=0, persistent_workers=False)
+        loader_cfg['dataset'].update(data_root=synthetic_root, cache_dir=cache_dir,
+                                     serialize_data=False)
+        with DefaultScope.overwrite_default_scope('byov'):
+            loader = Runner.build_dataloader(loader_cfg, seed=0)
+        inputs = next(iter(loader))['inputs']
+        if key == 'train_dataloader':
+            assert len(inputs) == 4 and inputs[0].shape == (2, 16, 3, 64, 64)
+        else:
+            assert len(inputs) == 1 and inputs[0].shape == (12, 3, 64, 64)
+
+
+def test_build_frame_cache_tool(synthetic_root, cache_dir, capsys):
+    _tool('data/build_frame_cache.py').main(
+        [SYNTHETIC, '--data-root', synthetic_root, '--cache-dir', cache_dir])
+    out = capsys.readouterr().out
+    for split, videos in (('train', 5), ('val', 2), ('test', 2)):
+        assert f'{split}: {videos} videos, {12 * videos} frames at 64x64' in out
+    assert len(glob.glob(osp.join(cache_dir, '64x64', '*', '*.npy'))) == 9
+
+
+def test_dataset_stats_tool(synthetic_root, capsys):
+    _tool('analysis/dataset_stats.py').main([SYNTHETIC, '--data-root', synthetic_root])
+    rows = [[c.strip() for c in line.split('|')[1:-1]]
+            for line in capsys.readouterr().out.splitlines() if line.startswith('|')]
+    assert rows[1][:5] == ['split', 'view', 'videos', 'frames', 'length min/mean/max']
+    assert rows[1][5:] == ['phase 0', 'phase 1', 'phase 2']
+    by_key = {(r[0], r[1]): r[2:] for r in rows[2:]}
+    assert by_key[('train', 'exo')][:3] == ['3', '36', '12/12/12']
+    assert by_key[('train', 'all')] == ['5', '60', '12/12/12', '20 (33%)', '20 (33%)',
+                                        '20 (33%)']
+    assert by_key[('test', 'ego')][:2] == ['1', '12']

@@ -1,0 +1,64 @@
+"""Videos, frames and phase histograms per split and view, as a table.
+
+    python tools/analysis/dataset_stats.py CONFIG [--data-root DIR] [--cfg-options ...]
+
+Reads only the split lists and label.pickle (decodes nothing): frame counts are label
+counts, which the frame cache checks against the decoded videos.
+"""
+import argparse
+from collections import Counter
+
+import numpy as np
+from mmengine.config import Config, DictAction
+from prettytable import PrettyTable
+
+from byov.datasets.ae2 import VIEWS
+from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
+
+SPLIT_ORDER = {'train': 0, 'val': 1, 'test': 2}
+
+
+def stats_table(title, infos_by_split):
+    """One PrettyTable: a row per split and view (and both views), with the number of
+    videos, frames, min/mean/max video length and the frames of each phase."""
+    phases = sorted({int(p) for infos in infos_by_split.values() for i in infos
+                     for p in np.unique(i['gt_labels'])})
+    table = PrettyTable(['split', 'view', 'videos', 'frames', 'length min/mean/max'] +
+                        [f'phase {p}' for p in phases])
+    table.title = title
+    for split in sorted(infos_by_split, key=lambda s: SPLIT_ORDER.get(s, 9)):
+        infos = infos_by_split[split]
+        for view in VIEWS + ('all',):
+            group = [i for i in infos if view in ('all', i['view'])]
+            lengths = [i['num_frames'] for i in group]
+            counts = Counter(np.concatenate([i['gt_labels'] for i in group]).tolist())
+            total = sum(lengths)
+            table.add_row([split, view, len(group), total,
+                           f'{min(lengths)}/{np.mean(lengths):.0f}/{max(lengths)}'] +
+                          [f'{counts[p]} ({100 * counts[p] / total:.0f}%)' for p in phases])
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='config file (a leaf or a configs/_base_/datasets file)')
+    parser.add_argument('--data-root', help='use this data_root for every dataset')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'train_dataloader.dataset.layout=folders')
+    args = parser.parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    by_root = {}
+    for _, dataset_cfg in iter_dataset_configs(cfg):
+        if args.data_root:
+            dataset_cfg = dict(dataset_cfg, data_root=args.data_root)
+        dataset = build_dataset_lazily(dataset_cfg)
+        by_root.setdefault(dataset.data_root, {})[dataset.split] = dataset.video_infos
+    for data_root, infos_by_split in by_root.items():
+        print(stats_table(data_root, infos_by_split))
+
+
+if __name__ == '__main__':
+    main()
