@@ -1,0 +1,24 @@
+"""Models: BYOV and its swappable parts (each registered in ``byov.registry.MODELS``,
+masking strategies in ``MASKING``), plus the non-learning baselines.
+
+Layout by role: ``frame_encoders/`` (frozen image models), ``token_selectors.py``,
+``masking/``, ``temporal_encoder.py``, ``decoder.py`` (with ``blocks.py``), ``losses/``,
+``data_preprocessor.py``, and ``byov.py`` which puts them together.
+"""
+from . import frame_encoders, losses, masking  # noqa: F401
+from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
+from .byov import BYOV
+from .data_preprocessor import EgoExoDataPreprocessor
+from .decoder import MaskedFrameDecoder
+from .frame_encoders import CLIPVisionEncoder, TinyPatchEncoder
+from .losses import MaskedReconstructionLoss
+from .masking import BlockFrameMasking, RandomFrameMasking, TailFrameMasking
+from .temporal_encoder import TemporalTransformerEncoder
+from .token_selectors import MeanTokenPooling, SelectiveTokenMerging
+
+__all__ = [
+    'BYOV', 'EgoExoDataPreprocessor', 'CLIPVisionEncoder', 'TinyPatchEncoder',
+    'SelectiveTokenMerging', 'MeanTokenPooling', 'TemporalTransformerEncoder',
+    'MaskedFrameDecoder', 'MaskedReconstructionLoss', 'RandomFrameMasking',
+    'TailFrameMasking', 'BlockFrameMasking', 'TimeOnlyBaseline', 'FrameFeatureBaseline',
+]

@@ -1,0 +1,7 @@
+"""Frozen frame encoders: normalised frames ``[B, T, 3, H, W]`` -> patch tokens
+``[B, T, N, D]``."""
+from .base import BaseFrameEncoder
+from .hf_clip import CLIPVisionEncoder
+from .tiny import TinyPatchEncoder
+
+__all__ = ['BaseFrameEncoder', 'CLIPVisionEncoder', 'TinyPatchEncoder']

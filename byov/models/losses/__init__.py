@@ -1,0 +1,4 @@
+"""Losses."""
+from .masked_mse import MaskedReconstructionLoss
+
+__all__ = ['MaskedReconstructionLoss']

@@ -1,0 +1,61 @@
+"""Batches uint8 frames and normalises them for the frame encoder."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseDataPreprocessor
+
+from byov.registry import MODELS
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+@MODELS.register_module()
+class EgoExoDataPreprocessor(BaseDataPreprocessor):
+    """uint8 RGB frames -> normalised float batch.
+
+    Input items are ``[2, T, 3, H, W]`` (a training pair: view a, view b) or
+    ``[L, 3, H, W]`` (a whole video), values 0-255. Each frame is (optionally) resized,
+    divided by 255 and normalised with ``mean`` / ``std``, which are given in 0-1 units
+    (CLIP's by default). Items are stacked to ``[B, 2, T, 3, H, W]`` or ``[B, L, 3, H, W]``;
+    they must share one shape (whole videos of different lengths: use ``batch_size=1``).
+
+    Args:
+        mean (sequence of 3 floats): per-channel mean in 0-1 units.
+        std (sequence of 3 floats): per-channel std in 0-1 units.
+        size (int | tuple | None): resize frames to ``size`` (int: square) with bicubic
+            interpolation (clamped to 0-255, no antialiasing, like OpenCV's INTER_CUBIC
+            used by the reference) before normalising; a no-op for frames already that
+            size. None: never resize.
+    """
+
+    def __init__(self, mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
+                 size: Optional[Union[int, Sequence[int]]] = None,
+                 non_blocking: bool = False):
+        super().__init__(non_blocking=non_blocking)
+        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(3, 1, 1) * 255,
+                             persistent=False)
+        self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(3, 1, 1) * 255,
+                             persistent=False)
+        self.size = (size, size) if isinstance(size, int) else (tuple(size) if size else None)
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        if isinstance(inputs, (list, tuple)):
+            shapes = {tuple(x.shape) for x in inputs}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f'EgoExoDataPreprocessor cannot batch items of different shapes '
+                    f'{sorted(shapes)}; whole videos differ in length, so evaluate them with '
+                    f'batch_size=1.')
+            inputs = torch.stack(list(inputs))
+        lead = inputs.shape[:-3]
+        frames = inputs.reshape(-1, *inputs.shape[-3:]).float()  # [M, 3, H, W], 0-255
+        if self.size is not None and tuple(frames.shape[-2:]) != self.size:
+            frames = F.interpolate(frames, size=self.size, mode='bicubic',
+                                   align_corners=False).clamp_(0, 255)
+        frames = (frames - self.mean) / self.std
+        return dict(inputs=frames.reshape(*lead, *frames.shape[1:]),
+                    data_samples=data.get('data_samples'))

@@ -1,0 +1,62 @@
+"""What every frame encoder shares: frozen, always in eval mode, encoded in chunks."""
+from typing import Optional
+
+import torch
+from torch import nn
+
+
+class BaseFrameEncoder(nn.Module):
+    """A frozen image model applied to every frame: ``[B, T, 3, H, W] -> [B, T, N, D]``.
+
+    Subclasses set ``out_channels`` (D), ``num_tokens`` (N) and ``input_size`` (H = W)
+    and implement :meth:`encode`. Parameters never require gradients, the module stays
+    in eval mode whatever ``train()`` is called with, and the forward pass runs without
+    autograd.
+
+    Args:
+        chunk_size (int | None): frames encoded per call of :meth:`encode`, to bound
+            memory on whole videos. None: all frames at once.
+    """
+
+    out_channels: int
+    num_tokens: int
+    input_size: int
+
+    def __init__(self, chunk_size: Optional[int] = None):
+        super().__init__()
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError(f'{type(self).__name__}: chunk_size must be >= 1 or None, '
+                             f'got {chunk_size}.')
+        self.chunk_size = chunk_size
+
+    def freeze(self):
+        for param in self.parameters():
+            param.requires_grad_(False)
+        return self.train(False)
+
+    def train(self, mode: bool = True):
+        """Frozen: stays in eval mode (dropout off, fixed statistics) even in training."""
+        return super().train(False)
+
+    def init_weights(self):
+        """Nothing to do: the weights are pretrained (or fixed). Defined so that mmengine's
+        ``BaseModule.init_weights`` never reaches a wrapped model's own re-initialisation."""
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """``[M, 3, H, W]`` normalised images -> ``[M, N, D]`` patch tokens."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        """``frames: [B, T, 3, H, W]`` normalised RGB -> patch tokens ``[B, T, N, D]``."""
+        B, T, C, H, W = frames.shape
+        if (H, W) != (self.input_size, self.input_size):
+            raise ValueError(
+                f'{type(self).__name__} takes {self.input_size}x{self.input_size} frames, got '
+                f'{H}x{W}; set data_preprocessor.size={self.input_size} (or resize in the '
+                f'pipeline).')
+        images = frames.reshape(B * T, C, H, W)
+        step = self.chunk_size or images.shape[0]
+        tokens = torch.cat([self.encode(images[i:i + step])
+                            for i in range(0, images.shape[0], step)])
+        return tokens.reshape(B, T, *tokens.shape[1:])

@@ -1,0 +1,51 @@
+"""CLIP's image tower from Hugging Face transformers, frozen (METHOD.md section 1)."""
+from typing import Optional
+
+import torch
+
+from byov.registry import MODELS
+from .base import BaseFrameEncoder
+
+
+@MODELS.register_module()
+class CLIPVisionEncoder(BaseFrameEncoder):
+    """Patch tokens of a frozen ``transformers.CLIPVisionModel``.
+
+    Returns ``last_hidden_state`` without its CLS token: the output of the last encoder
+    layer *before* CLIP's ``post_layernorm`` (which transformers applies to the pooled CLS
+    token only), as the reference code does. ViT-B/16 at 224: N=196, D=768; ViT-L/14:
+    N=256, D=1024. The weights are cast to float32.
+
+    Args:
+        pretrained (str | None): a Hugging Face model id (e.g.
+            ``'openai/clip-vit-base-patch16'``, fetched from the hub on first use) or a
+            local folder written by ``save_pretrained``.
+        config (dict | None): with ``pretrained=None``, ``CLIPVisionConfig`` arguments for
+            a randomly initialised tower (tests, counting parameters).
+        local_files_only (bool): never contact the hub.
+        chunk_size (int | None): frames per forward call of the tower.
+    """
+
+    def __init__(self, pretrained: Optional[str] = 'openai/clip-vit-base-patch16',
+                 config: Optional[dict] = None, local_files_only: bool = False,
+                 chunk_size: Optional[int] = 64):
+        super().__init__(chunk_size=chunk_size)
+        from transformers import CLIPVisionConfig, CLIPVisionModel
+        if pretrained is not None:
+            model = CLIPVisionModel.from_pretrained(pretrained, local_files_only=local_files_only)
+        elif config is not None:
+            model = CLIPVisionModel(CLIPVisionConfig(**config))
+        else:
+            raise ValueError('CLIPVisionEncoder needs pretrained (a model id or folder) or, '
+                             'for a randomly initialised tower, config.')
+        cfg = model.config
+        # transformers 4 wraps the tower in ``.vision_model``, transformers 5 does not; keep
+        # the tower itself so that checkpoint keys do not depend on the version.
+        self.clip = getattr(model, 'vision_model', model).float()
+        self.out_channels = cfg.hidden_size
+        self.num_tokens = (cfg.image_size // cfg.patch_size) ** 2
+        self.input_size = cfg.image_size
+        self.freeze()
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        return self.clip(pixel_values=images).last_hidden_state[:, 1:]  # drop CLS

@@ -1,0 +1,25 @@
+"""The reconstruction loss of BYOV (METHOD.md section 5)."""
+import torch
+from torch import nn
+
+from byov.registry import MODELS
+
+
+@MODELS.register_module()
+class MaskedReconstructionLoss(nn.Module):
+    """Mean squared error averaged over channels, then over the masked frames only.
+
+    Args:
+        loss_weight (float): multiplier of the loss.
+    """
+
+    def __init__(self, loss_weight: float = 1.0):
+        super().__init__()
+        self.loss_weight = loss_weight
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor,
+                mask: torch.Tensor) -> torch.Tensor:
+        """``pred, target: [B, T, D]``; ``mask: [B, T]``, 1 = masked (scored), 0 = kept.
+        Returns a scalar: ``sum(mask * mse) / sum(mask)`` over the whole batch."""
+        per_frame = ((pred - target) ** 2).mean(dim=-1)  # [B, T]
+        return self.loss_weight * (per_frame * mask).sum() / mask.sum()

@@ -1,0 +1,32 @@
+"""Helpers of the model tests: the shipped model configs as dicts, made weight-free."""
+import copy
+import pathlib
+
+from mmengine.config import Config
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+MODEL_CONFIGS = sorted((REPO / 'configs' / '_base_' / 'models').glob('byov_*.py'))
+TINY_CLIP = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                 num_attention_heads=2, image_size=32, patch_size=8)  # N=16, D=32
+
+
+def model_cfg(name='byov_tiny', **overrides):
+    """``model`` of ``configs/_base_/models/<name>.py`` as a dict, with top-level keys
+    replaced by ``overrides``."""
+    path = REPO / 'configs' / '_base_' / 'models' / f'{name}.py'
+    cfg = Config.fromfile(str(path)).model.to_dict()
+    cfg.update(overrides)
+    return cfg
+
+
+def weight_free(cfg):
+    """Swap a config's CLIP tower for a TinyPatchEncoder of the same geometry (D; input
+    224 with patch 16 for ViT-B/16, 14 for ViT-L/14, so N=196 or 256): builds without
+    downloading weights."""
+    cfg = copy.deepcopy(cfg)
+    encoder = cfg['frame_encoder']
+    if encoder['type'] == 'CLIPVisionEncoder':
+        cfg['frame_encoder'] = dict(
+            type='TinyPatchEncoder', embed_dims=cfg['encoder']['in_channels'],
+            patch_size=14 if 'patch14' in encoder['pretrained'] else 16, input_size=224)
+    return cfg
