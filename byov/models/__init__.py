@@ -5,7 +5,9 @@ Layout by role: ``frame_encoders/`` (frozen image models), ``token_selectors.py`
 ``masking/``, ``temporal_encoder.py``, ``decoder.py`` (with ``blocks.py``), ``losses/``,
 ``data_preprocessor.py``, and ``byov.py`` which puts them together.
 """
-from . import frame_encoders, losses, masking  # noqa: F401
+from . import alignment, frame_encoders, losses, masking  # noqa: F401
+from .alignment import (AlignmentModel, DTWContrastiveLoss, SoftDTWLoss, TCCLoss,
+                        VAVALoss)
 from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
 from .byov import BYOV
 from .data_preprocessor import EgoExoDataPreprocessor
@@ -21,4 +23,5 @@ __all__ = [
     'SelectiveTokenMerging', 'MeanTokenPooling', 'TemporalTransformerEncoder',
     'MaskedFrameDecoder', 'MaskedReconstructionLoss', 'RandomFrameMasking',
     'TailFrameMasking', 'BlockFrameMasking', 'TimeOnlyBaseline', 'FrameFeatureBaseline',
+    'AlignmentModel', 'TCCLoss', 'SoftDTWLoss', 'DTWContrastiveLoss', 'VAVALoss',
 ]

@@ -1,0 +1,16 @@
+"""AE2's ego-exo alignment baselines (METHOD.md section 9): alignment losses on pairs of
+embedded clips and the model that trains a temporal encoder with them.
+
+All losses take two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two
+views of B training pairs) and return a scalar.
+"""
+from .dtw_contrastive import DTWContrastiveLoss
+from .model import AlignmentModel
+from .soft_dtw import SoftDTWLoss, dtw_cost, soft_dtw, soft_dtw_reference
+from .tcc import TCCLoss
+from .vava import VAVALoss, sinkhorn
+
+__all__ = [
+    'AlignmentModel', 'DTWContrastiveLoss', 'SoftDTWLoss', 'TCCLoss', 'VAVALoss',
+    'dtw_cost', 'sinkhorn', 'soft_dtw', 'soft_dtw_reference'
+]

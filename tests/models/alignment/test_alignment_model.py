@@ -1,0 +1,128 @@
+"""AlignmentModel: frozen frame encoder + token selector + temporal encoder + an
+alignment loss, on tiny CPU shapes."""
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import BaseDataElement
+from torch import nn
+
+import byov.models.alignment  # noqa: F401  (registers the losses and the model)
+import byov.models.data_preprocessor  # noqa: F401
+import byov.models.frame_encoders  # noqa: F401
+import byov.models.temporal_encoder  # noqa: F401
+import byov.models.token_selectors  # noqa: F401
+from byov.registry import MODELS
+
+FRAMES, SIZE, WIDTH, EMBED = 6, 16, 16, 8
+LOSSES = [dict(type='TCCLoss'), dict(type='SoftDTWLoss'),
+          dict(type='DTWContrastiveLoss', num_subset=4, cyclic=True), dict(type='VAVALoss')]
+
+
+@MODELS.register_module(name='AlignTestLinearFrameEncoder', force=True)
+class AlignTestLinearFrameEncoder(nn.Module):
+    """A frame encoder with a parameter, to check that the model freezes it."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(3 * 4 * 4, WIDTH)
+
+    def forward(self, frames):  # [B, T, 3, 16, 16] -> [B, T, 16, WIDTH]
+        patches = frames.unfold(3, 4, 4).unfold(4, 4, 4)  # [B, T, 3, 4, 4, 4, 4]
+        patches = patches.permute(0, 1, 3, 4, 2, 5, 6).flatten(2, 3).flatten(3)
+        return self.proj(patches)
+
+
+@MODELS.register_module(name='AlignTestStepsSpyLoss', force=True)
+class AlignTestStepsSpyLoss(nn.Module):
+    uses_frame_inds = True
+
+    def forward(self, embeds_a, embeds_b, steps=None):
+        self.steps = steps
+        return (embeds_a - embeds_b).pow(2).mean()
+
+
+def model_cfg(align_loss, frame_encoder=None):
+    return dict(
+        type='AlignmentModel',
+        frame_encoder=frame_encoder or dict(
+            type='TinyPatchEncoder', embed_dims=WIDTH, patch_size=8, input_size=SIZE),
+        token_selector=dict(type='SelectiveTokenMerging', ratio=0.5),
+        temporal_encoder=dict(type='TemporalTransformerEncoder', in_channels=WIDTH,
+                              embed_dims=EMBED, num_frames=FRAMES, num_layers=1, num_heads=2),
+        align_loss=align_loss,
+        data_preprocessor=dict(type='EgoExoDataPreprocessor'))
+
+
+@pytest.mark.parametrize('align_loss', LOSSES, ids=lambda c: c['type'])
+def test_loss_reaches_every_trainable_parameter(align_loss):
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg(align_loss))
+    model.train()
+    losses = model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')
+    assert set(losses) == {'loss_align'}
+    assert losses['loss_align'].dim() == 0 and torch.isfinite(losses['loss_align'])
+    losses['loss_align'].backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable
+    for name, param in trainable:
+        assert param.grad is not None, f'{name} got no gradient'
+        assert torch.isfinite(param.grad).all(), name
+
+
+def test_frame_encoder_is_frozen():
+    model = MODELS.build(model_cfg(dict(type='SoftDTWLoss'),
+                                   dict(type='AlignTestLinearFrameEncoder')))
+    assert not any(p.requires_grad for p in model.frame_encoder.parameters())
+    model.train()
+    assert not model.frame_encoder.training and model.temporal_encoder.training
+    model(torch.randn(1, 2, FRAMES, 3, SIZE, SIZE), mode='loss')['loss_align'].backward()
+    assert all(p.grad is None for p in model.frame_encoder.parameters())
+
+
+def test_train_step_from_uint8_items():
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg(dict(type='TCCLoss')))
+    items = [torch.randint(0, 256, (2, FRAMES, 3, SIZE, SIZE), dtype=torch.uint8)
+             for _ in range(2)]
+    samples = [BaseDataElement(metainfo=dict(frame_inds=(np.arange(FRAMES) * 3,
+                                                         np.arange(FRAMES))))
+               for _ in range(2)]
+    data = model.data_preprocessor(dict(inputs=items, data_samples=samples), True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['loss_align'])
+
+
+def test_frame_inds_of_view_a_reach_the_loss():
+    model = MODELS.build(model_cfg(dict(type='AlignTestStepsSpyLoss')))
+    samples = [BaseDataElement(metainfo=dict(frame_inds=(np.arange(FRAMES) + k,
+                                                         np.zeros(FRAMES, int))))
+               for k in range(2)]
+    model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), samples, mode='loss')
+    assert model.align_loss.steps.tolist() == [list(range(k, k + FRAMES)) for k in range(2)]
+    model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')  # no samples: no steps
+    assert model.align_loss.steps is None
+
+
+def test_predict_contract():
+    model = MODELS.build(model_cfg(dict(type='SoftDTWLoss')))
+    model.eval()
+    length = 9
+    sample = BaseDataElement(metainfo=dict(video_name='v', video_index=0, is_ego=True,
+                                           num_frames=length, split='val'))
+    sample.gt_labels = np.zeros(length, dtype=np.int64)
+    outputs = model(torch.randn(1, length, 3, SIZE, SIZE), [sample], mode='predict')
+    assert len(outputs) == 1
+    out = outputs[0]
+    assert out.embeds.dtype == np.float32 and out.embeds.shape == (length, EMBED)
+    assert out.video_name == 'v' and out.gt_labels.shape == (length,)
+    assert 'embeds' not in sample  # the input sample is left as it was
+    tensor = model(torch.randn(1, length, 3, SIZE, SIZE), mode='tensor')
+    assert tensor.shape == (1, length, EMBED)
+
+
+def test_bad_calls_raise():
+    model = MODELS.build(model_cfg(dict(type='SoftDTWLoss')))
+    with pytest.raises(ValueError, match=r'\[B, 2, T, 3, H, W\]'):
+        model(torch.randn(2, FRAMES, 3, SIZE, SIZE), mode='loss')
+    with pytest.raises(RuntimeError, match='mode'):
+        model(torch.randn(1, 2, FRAMES, 3, SIZE, SIZE), mode='train')
