@@ -1,0 +1,3 @@
+from .loops import EgoExoTestLoop, EgoExoValLoop
+
+__all__ = ['EgoExoValLoop', 'EgoExoTestLoop']

@@ -17,19 +17,33 @@ import torch
 TRUST_ENV = 'BYOV_TRUST_CHECKPOINT_CODE'
 
 
-def _safe_globals():
+def _history_buffer_getattr(obj, name):
+    """Stand-in for ``getattr`` while unpickling: mmengine pickles a HistoryBuffer's
+    statistics as ``getattr(HistoryBuffer, 'mean')`` etc. Only those lookups pass; any
+    other ``getattr`` in a file (a classic code-execution gadget) is refused."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    allowed = [HistoryBuffer, np.ndarray, np.dtype, np.core.multiarray.scalar
-               if hasattr(np, 'core') else None]
+    builtin = ('min', 'max', 'current', 'mean')
+    if obj is HistoryBuffer and (name in builtin or name in HistoryBuffer._statistics_methods):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({getattr(obj, "__name__", type(obj).__name__)}, {name!r})')
+
+
+def _safe_globals():
+    """The classes mmengine writes into a checkpoint, and nothing that runs code."""
+    from mmengine.logging.history_buffer import HistoryBuffer
     try:
         from numpy._core.multiarray import _reconstruct, scalar
-        allowed += [_reconstruct, scalar]
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
-        allowed += [_reconstruct, scalar]
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
+               (_history_buffer_getattr, '__builtin__.getattr'),
+               (_history_buffer_getattr, 'builtins.getattr')]
     # numpy dtype classes (np.dtypes.Float64DType, ...) appear in pickled dtypes.
     allowed += [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
-    return [a for a in allowed if a is not None]
+    import codecs
+    allowed.append(codecs.encode)  # numpy scalars pickle their bytes through it
+    return allowed
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -55,8 +69,11 @@ def load_checkpoint_file(filename, map_location=None, trust_code=None):
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
+        reason = [line for line in str(err).splitlines() if line.strip()]
+        reason = next((line for line in reason if 'Unsupported global' in line
+                       or 'refused' in line), reason[0] if reason else '')
         raise UnsafeCheckpointError(
             f'{filename} contains Python objects that would run code when loaded, so byov '
-            f'refused to load it ({str(err).splitlines()[0]}). Load it only if you trust '
+            f'refused to load it ({reason.strip()}). Load it only if you trust '
             f'its source: set {TRUST_ENV}=1 in the environment, or pass trust_code=True '
             f'(tools/model_converters/*: --trust-code).') from err

@@ -5,7 +5,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, save_best='auto', max_keep_ckpts=3),
+    checkpoint=dict(
+        type='CheckpointHook', interval=10, max_keep_ckpts=3,
+        save_best='ae2/f1_regular', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 

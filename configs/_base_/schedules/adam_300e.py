@@ -1,0 +1,13 @@
+# The reference recipe (METHOD.md section 6): Adam, lr 1e-5, weight decay 5e-6,
+# 300 epochs, evaluation on val and a checkpoint every 10 epochs.
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_begin=1, val_interval=10)
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-5, weight_decay=5e-6))
+
+param_scheduler = []  # constant learning rate, as the reference
+
+# The reference used batch 1 on one GPU; set auto_scale_lr.enable=True to scale the lr
+# linearly when the total batch differs.
+auto_scale_lr = dict(enable=False, base_batch_size=1)

@@ -1,0 +1,13 @@
+# The paper's "CLIP features" row, pour liquid: frozen CLIP ViT-B/16 patch tokens merged by
+# STM, one vector per frame, no temporal model. No training:
+#   python tools/test.py configs/baselines/frozen_features_clip-b16_pour_liquid.py none
+_base_ = [
+    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_pour_liquid.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    _delete_=True,
+    type='FrameFeatureBaseline',
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    frame_encoder={{_base_.model.frame_encoder}},
+    token_selector={{_base_.model.token_selector}})

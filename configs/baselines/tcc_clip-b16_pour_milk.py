@@ -1,0 +1,8 @@
+# TCC (cycle-back regression) on BYOV's backbone (frozen CLIP ViT-B/16 + STM + temporal
+# encoder), pour milk; BYOV's schedule (Adam 1e-5, batch 1, 300 epochs) so that only the
+# objective differs.
+#   python tools/train.py configs/baselines/tcc_clip-b16_pour_milk.py
+_base_ = [
+    '../_base_/models/ae2_tcc.py', '../_base_/datasets/ae2_pour_milk.py',
+    '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
+]

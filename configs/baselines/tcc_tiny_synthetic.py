@@ -1,0 +1,18 @@
+# TCC (cycle-back regression) on the synthetic benchmark with the CPU demo's backbone
+# (weight-free tiny frame encoder + STM, 4-block temporal encoder of width 128) and
+# schedule, the same as configs/byov/byov_tiny_synthetic_demo.py but for the objective
+# (benchmarks/synthetic_comparison.py).
+_base_ = [
+    '../_base_/models/ae2_tcc.py', '../_base_/datasets/synthetic_egoexo.py',
+    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+]
+model = dict(
+    data_preprocessor=dict(size=64),
+    frame_encoder=dict(
+        _delete_=True,
+        type='TinyPatchEncoder', embed_dims=128, patch_size=8, input_size=64, seed=0),
+    temporal_encoder=dict(
+        in_channels=128, embed_dims=128, num_frames=16, num_layers=4, num_heads=8))
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
+    logger=dict(interval=10))

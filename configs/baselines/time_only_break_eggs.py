@@ -1,0 +1,4 @@
+# Time-only floor row, break eggs: each frame's embedding is t/L, no pixels. Evaluate with
+#   python tools/test.py configs/baselines/time_only_break_eggs.py none
+_base_ = ['../_base_/datasets/ae2_break_eggs.py', '../_base_/default_runtime.py']
+model = dict(type='TimeOnlyBaseline', encoding='scalar')

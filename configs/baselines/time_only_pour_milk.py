@@ -1,0 +1,4 @@
+# Time-only floor row, pour milk: each frame's embedding is t/L, no pixels. Evaluate with
+#   python tools/test.py configs/baselines/time_only_pour_milk.py none
+_base_ = ['../_base_/datasets/ae2_pour_milk.py', '../_base_/default_runtime.py']
+model = dict(type='TimeOnlyBaseline', encoding='scalar')

@@ -1,0 +1,7 @@
+# The untrained-encoder row, break eggs: BYOV's temporal encoder at its random
+# initialisation (seeded) on frozen CLIP ViT-B/16 features. No training:
+#   python tools/test.py configs/baselines/untrained_byov_clip-b16_break_eggs.py none --cfg-options randomness.seed=0
+_base_ = [
+    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_break_eggs.py',
+    '../_base_/default_runtime.py'
+]

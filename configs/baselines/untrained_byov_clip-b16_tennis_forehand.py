@@ -1,0 +1,8 @@
+# The untrained-encoder row, tennis forehand: BYOV's temporal encoder at its random
+# initialisation (seeded) on frozen CLIP ViT-B/16 features. No training:
+#   python tools/test.py configs/baselines/untrained_byov_clip-b16_tennis_forehand.py none --cfg-options randomness.seed=0
+_base_ = [
+    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_tennis_forehand.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(encoder=dict(num_frames=20), decoder=dict(num_frames=20))

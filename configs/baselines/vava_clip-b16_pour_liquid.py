@@ -1,0 +1,7 @@
+# VAVA on BYOV's backbone (frozen CLIP ViT-B/16 + STM + temporal encoder), pour liquid;
+# BYOV's schedule (Adam 1e-5, batch 1, 300 epochs) so that only the objective differs.
+#   python tools/train.py configs/baselines/vava_clip-b16_pour_liquid.py
+_base_ = [
+    '../_base_/models/ae2_vava.py', '../_base_/datasets/ae2_pour_liquid.py',
+    '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
+]

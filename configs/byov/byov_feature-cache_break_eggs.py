@@ -1,0 +1,34 @@
+# BYOV, CLIP ViT-B/16, break eggs (the recipe of byov_break_eggs.py) trained and evaluated
+# from the frozen-feature cache, exact mode: CLIP's patch tokens are computed once per frame
+# (float16, 196 x 768 x 2 B = 294 KiB a frame) and STM runs on the sampled clip as on
+# frames, so results equal the image path up to float16 rounding. Build it once (GPU;
+# torchrun shards the videos), then train as usual (docs/performance.md):
+#   python tools/data/build_feature_cache.py configs/byov/byov_feature-cache_break_eggs.py
+#   python tools/train.py configs/byov/byov_feature-cache_break_eggs.py
+# Compact mode (3 KiB a frame; STM against the next raw frame in training, a deviation):
+# mode='compact' below and input_type='frame_vectors' in both places of `model`.
+_base_ = [
+    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_break_eggs.py',
+    '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
+]
+feature_cache = dict(
+    cache_dir='data/cache/features',
+    mode='exact',
+    frame_encoder={{_base_.model.frame_encoder}},
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    token_selector={{_base_.model.token_selector}})
+# the model skips CLIP (not even loaded) and reads patch tokens [B, 2, T, 196, 768]
+model = dict(input_type='patch_tokens', data_preprocessor=dict(input_type='patch_tokens'))
+
+train_pipeline = [
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='LoadClipFeatures'),
+    dict(type='PackEgoExoInputs'),
+]
+video_pipeline = [dict(type='LoadVideoFeatures'), dict(type='PackEgoExoInputs')]
+train_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+test_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+fit_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+val_cfg = dict(fit_dataloader=fit_dataloader)
+test_cfg = dict(fit_dataloader=fit_dataloader)

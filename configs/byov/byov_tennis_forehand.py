@@ -1,0 +1,6 @@
+# BYOV, CLIP ViT-B/16, tennis forehand: the reference recipe with 20 frames per clip.
+_base_ = [
+    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_tennis_forehand.py',
+    '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
+]
+model = dict(encoder=dict(num_frames=20), decoder=dict(num_frames=20))

@@ -1,0 +1,34 @@
+# The CPU demo (byov_tiny_synthetic_demo.py) trained and evaluated from the frozen-feature
+# cache, compact mode: one STM vector per frame (float32, 128 x 4 B = 512 B a frame),
+# computed on the whole video, i.e. against the next *raw* frame, as the evaluation does.
+# Training therefore deviates from the reference, where STM compares a frame with the next
+# *sampled* frame (docs/performance.md measures the effect). Build the cache first:
+#   python tools/data/build_feature_cache.py configs/byov/byov_tiny_feature-cache-compact_synthetic_demo.py
+_base_ = [
+    '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
+    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+]
+feature_cache = dict(
+    cache_dir='data/cache/features',
+    mode='compact',
+    frame_encoder={{_base_.model.frame_encoder}},
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    token_selector={{_base_.model.token_selector}})
+model = dict(input_type='frame_vectors', data_preprocessor=dict(input_type='frame_vectors'))
+
+train_pipeline = [
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='LoadClipFeatures'),
+    dict(type='PackEgoExoInputs'),
+]
+video_pipeline = [dict(type='LoadVideoFeatures'), dict(type='PackEgoExoInputs')]
+train_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+test_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+fit_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+val_cfg = dict(fit_dataloader=fit_dataloader)
+test_cfg = dict(fit_dataloader=fit_dataloader)
+
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
+    logger=dict(interval=10))

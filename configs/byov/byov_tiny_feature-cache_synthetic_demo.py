@@ -1,0 +1,35 @@
+# The CPU demo (byov_tiny_synthetic_demo.py) trained and evaluated from the frozen-feature
+# cache, exact mode: the tiny frame encoder's patch tokens are computed once per frame
+# (float16, 64 x 128 x 2 B = 16 KiB a frame) and the model runs STM on the sampled clip,
+# as on frames. Build the cache first (docs/performance.md):
+#   python tools/data/build_feature_cache.py configs/byov/byov_tiny_feature-cache_synthetic_demo.py
+#   python tools/train.py configs/byov/byov_tiny_feature-cache_synthetic_demo.py
+_base_ = [
+    '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
+    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+]
+# what the features are computed with: the model's frozen parts, from its base config
+feature_cache = dict(
+    cache_dir='data/cache/features',
+    mode='exact',  # 'compact': byov_tiny_feature-cache-compact_synthetic_demo.py
+    frame_encoder={{_base_.model.frame_encoder}},
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    token_selector={{_base_.model.token_selector}})
+model = dict(input_type='patch_tokens', data_preprocessor=dict(input_type='patch_tokens'))
+
+train_pipeline = [
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='LoadClipFeatures'),
+    dict(type='PackEgoExoInputs'),
+]
+video_pipeline = [dict(type='LoadVideoFeatures'), dict(type='PackEgoExoInputs')]
+train_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+test_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+fit_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+val_cfg = dict(fit_dataloader=fit_dataloader)
+test_cfg = dict(fit_dataloader=fit_dataloader)
+
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
+    logger=dict(interval=10))

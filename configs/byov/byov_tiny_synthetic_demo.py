@@ -1,0 +1,11 @@
+# The CPU demo: BYOV with a weight-free tiny frame encoder on the built-in synthetic
+# ego-exo benchmark, a few minutes on 2 cores (tools/run_demo.py runs it end to end).
+# It exercises the whole pipeline; it cannot show the method's gains, which come from
+# semantic frame features such as CLIP's (docs/getting_started.md).
+_base_ = [
+    '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
+    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+]
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
+    logger=dict(interval=10))

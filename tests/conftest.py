@@ -1,0 +1,32 @@
+"""Shared fixtures: a tiny synthetic ego-exo benchmark, generated once per session."""
+import os
+
+import pytest
+
+# Progress bars off in test logs.
+os.environ.setdefault('BYOV_NO_PROGRESS', '1')
+
+
+@pytest.fixture(scope='session')
+def tiny_synthetic(tmp_path_factory):
+    """A tiny synthetic benchmark (AE2 csv layout): 3+3 train, 2+2 val, 2+2 test videos
+    of 20-28 frames at 64x64. Returns (data_root, cache_dir)."""
+    from byov.datasets.synthetic import generate_synthetic_egoexo
+    root = tmp_path_factory.mktemp('tiny_synthetic')
+    data_root = root / 'data'
+    generate_synthetic_egoexo(
+        str(data_root), splits={'train': (3, 3), 'val': (2, 2), 'test': (2, 2)},
+        min_frames=20, max_frames=28, ego_size=(64, 64), exo_size=(64, 64), seed=0)
+    return str(data_root), str(root / 'cache')
+
+
+def data_options(data_root, cache_dir, workers=0):
+    """--cfg-options pointing every dataloader of a synthetic config at tiny data."""
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                   'val_cfg.fit_dataloader', 'test_cfg.fit_dataloader'):
+        opts += [f'{loader}.dataset.data_root={data_root}',
+                 f'{loader}.dataset.cache_dir={cache_dir}',
+                 f'{loader}.num_workers={workers}']
+    opts += ['train_dataloader.persistent_workers=False']
+    return opts

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Usage: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py options]
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
+set -euo pipefail
+
+if [ "$#" -lt 3 ]; then
+    echo "Usage: $0 CONFIG CHECKPOINT NUM_PROCS [test.py options]" >&2
+    exit 2
+fi
+CONFIG=$1
+CHECKPOINT=$2
+NPROCS=$3
+shift 3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
+# TORCHRUN may name another launcher command, e.g. "python -m torch.distributed.run"
+exec ${TORCHRUN:-torchrun} \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$NPROCS" \
+    --master_port="$PORT" \
+    "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

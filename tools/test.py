@@ -1,0 +1,68 @@
+"""Evaluate a checkpoint on the test split: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Embeds the fit split (train) and the eval split (test) video by video, runs the
+metrics in the config's ``test_evaluator`` (the four ego-exo tasks), prints one table and
+writes ``results.json`` and the embeddings into the work dir. ``CHECKPOINT`` may be
+``none`` for models without trained weights (the time-only and frozen-feature baselines,
+or an untrained encoder).
+Distributed: ``tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS``.
+"""
+import argparse
+import os
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from byov.utils import register_all_modules
+from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (evaluate) a byov model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help="checkpoint file, or 'none' for no weights")
+    parser.add_argument('--work-dir', help='the dir to save embeddings and results')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. test_cfg.crop_fraction=0.5 (applied last)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    setup_work_dir(cfg, args.config, args.work_dir)
+    setup_distributed(cfg, args.launcher)
+    setup_pin_memory(cfg)
+    if args.checkpoint.lower() == 'none':
+        cfg.load_from = None
+    else:
+        if not os.path.isfile(args.checkpoint):
+            raise FileNotFoundError(
+                f'Checkpoint {args.checkpoint} does not exist (pass `none` to evaluate '
+                'a model without trained weights).')
+        cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # Testing builds no training or validation parts (baseline configs have no
+    # schedule, and mmengine wants all or none of them).
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
+                'val_dataloader', 'val_cfg', 'val_evaluator'):
+        cfg[key] = None
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

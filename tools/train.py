@@ -1,0 +1,83 @@
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``.
+
+Distributed: ``tools/dist_train.sh CONFIG NUM_PROCS`` (torchrun; gloo on CPU, NCCL on GPU)
+or ``tools/slurm_train.sh PARTITION JOB CONFIG`` on clusters.
+"""
+import argparse
+import os
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from byov.utils import register_all_modules
+from byov.utils.launch import (setup_amp, setup_distributed, setup_pin_memory, setup_resume,
+                               setup_work_dir)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a byov model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs, checkpoints and results')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or with no value from the latest '
+        'checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (GPU only; ignored on CPU)')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate during training')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument('--diff-rank-seed', action='store_true',
+                        help='a different seed on each rank')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic options for CUDNN and torch')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. train_cfg.max_epochs=2 '
+        'optim_wrapper.optimizer.lr=1e-4 (applied last)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    setup_work_dir(cfg, args.config, args.work_dir)
+    setup_distributed(cfg, args.launcher)
+    setup_pin_memory(cfg)
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if args.amp:
+        setup_amp(cfg)
+    setup_resume(cfg, args.resume)
+    randomness = dict(cfg.get('randomness') or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg)
+    if runner.distributed:
+        # every rank says it is there (mmengine's logger speaks on rank 0 only)
+        print(f'[byov] rank {runner.rank} of {runner.world_size} ready '
+              f'(backend {cfg.env_cfg.dist_cfg.backend})', flush=True)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
