@@ -25,6 +25,11 @@ def parse_args():
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_cfg.crop_fraction=0.5 (applied last)')
+    parser.add_argument(
+        '--temporal-crop', type=float, default=None, metavar='FRACTION',
+        help='evaluate on a seeded random window of FRACTION of each eval video (a check '
+        'beyond the reference protocol against time leakage; not comparable with papers)')
+    parser.add_argument('--crop-seed', type=int, default=0, help='seed of --temporal-crop')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
@@ -48,12 +53,26 @@ def merge_args(cfg, args):
     cfg.resume = False
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.temporal_crop is not None:
+        add_temporal_crop(cfg, args.temporal_crop, args.crop_seed)
     # Testing builds no training or validation parts (baseline configs have no
     # schedule, and mmengine wants all or none of them).
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
                 'val_dataloader', 'val_cfg', 'val_evaluator'):
         cfg[key] = None
     return cfg
+
+
+def add_temporal_crop(cfg, fraction, seed):
+    """Insert RandomTemporalCrop after the loading step of the eval split's pipeline
+    (the fit split stays whole) and note it in the results."""
+    pipeline = list(cfg.test_dataloader.dataset.pipeline)
+    load = [i for i, t in enumerate(pipeline) if str(t['type']).startswith('Load')]
+    if not load:
+        raise ValueError('--temporal-crop: the test pipeline has no Load* step to crop after.')
+    pipeline.insert(load[0] + 1, dict(type='RandomTemporalCrop', fraction=fraction, seed=seed))
+    cfg.test_dataloader.dataset.pipeline = pipeline
+    cfg.eval_temporal_crop = dict(fraction=fraction, seed=seed)
 
 
 def main():

@@ -72,7 +72,8 @@ def write_results_json(path: str, metrics: dict, runner=None, evaluator=None, **
         cfg = runner.cfg
         record.update(config=cfg.filename, experiment=runner.experiment_name,
                       seed=runner.seed, checkpoint=cfg.get('load_from'),
-                      model=cfg.model.get('type'), config_text=cfg.pretty_text)
+                      model=cfg.model.get('type'), config_text=cfg.pretty_text,
+                      eval_temporal_crop=cfg.get('eval_temporal_crop'))
     record.update({k: _jsonable(v) for k, v in extra.items()})
     atomic_write_text(path, json.dumps(record, indent=2))
     return record

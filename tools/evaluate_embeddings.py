@@ -1,0 +1,97 @@
+"""Evaluate a folder of pre-extracted frame embeddings on the ego-exo protocol.
+
+    python tools/evaluate_embeddings.py CONFIG EMBED_DIR [--eval-split test]
+
+``EMBED_DIR`` holds ``{split}_embeds.npy`` and ``{split}_label.npy`` for the fit split
+(train) and the eval split, as byov's loops write them (with ``{split}_meta.json``) or as
+AE2's tools do (AE2 saves the test split under the name ``val``: pass
+``--eval-file-split val``). Video boundaries and views come from the dataset in CONFIG
+(``test_dataloader.dataset``: data root and layout; nothing is decoded), and the metrics
+from its ``test_evaluator``. Prints one table and writes ``results.json``.
+"""
+import argparse
+import os.path as osp
+
+import numpy as np
+from mmengine.config import Config, DictAction
+from mmengine.registry import DefaultScope
+
+from byov.datasets import load_split
+from byov.engine.results import format_metrics_table, write_results_json
+from byov.evaluation import EmbeddingSet
+from byov.registry import METRICS
+from byov.utils import register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', help='config whose test dataset and evaluator to use')
+    parser.add_argument('embed_dir', help='folder with {split}_embeds.npy / _label.npy')
+    parser.add_argument('--eval-split', default='test', help='dataset split evaluated')
+    parser.add_argument('--fit-split', default='train', help='dataset split fitted on')
+    parser.add_argument('--eval-file-split', default=None,
+                        help="file prefix of the eval split (AE2 files: 'val')")
+    parser.add_argument('--fit-file-split', default=None, help='file prefix of the fit split')
+    parser.add_argument('--out', default=None,
+                        help='results file (default: EMBED_DIR/results.json)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
+    return parser.parse_args()
+
+
+def load_split_embeddings(embed_dir, file_split, dataset_cfg, split):
+    """Embeddings of one split, with video boundaries from the dataset's metadata; the
+    labels in the file must agree with the dataset's."""
+    records = load_split(dataset_cfg['data_root'], split, dataset_cfg.get('layout', 'auto'))
+    lengths = [len(r.labels) for r in records]
+    try:
+        emb = EmbeddingSet.load(embed_dir, file_split, video_lengths=lengths,
+                                video_is_ego=[r.is_ego for r in records],
+                                video_names=[r.name for r in records])
+    except ValueError as err:
+        raise SystemExit(
+            f'{err}\nThe {split} split of {dataset_cfg["data_root"]} has {len(records)} '
+            f'videos and {sum(lengths)} frames; embed every frame of every video of that '
+            'split, videos in sorted order, ego first (PROTOCOL.md).') from None
+    expected = np.concatenate([r.labels for r in records])
+    if not np.array_equal(emb.labels, expected):
+        first = int(np.flatnonzero(emb.labels != expected)[0])
+        video = records[int(emb.video_ids[first])].name
+        raise SystemExit(
+            f'{osp.join(embed_dir, file_split + "_label.npy")} disagrees with label.pickle '
+            f'of {dataset_cfg["data_root"]} from frame {first} (video {video!r}); the files '
+            'belong to another split or dataset, or another video order.')
+    return emb
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    dataset_cfg = cfg.test_dataloader.dataset
+    fit = load_split_embeddings(args.embed_dir, args.fit_file_split or args.fit_split,
+                                dataset_cfg, args.fit_split)
+    ev = load_split_embeddings(args.embed_dir, args.eval_file_split or args.eval_split,
+                               dataset_cfg, args.eval_split)
+    metrics = {}
+    with DefaultScope.overwrite_default_scope('byov'):
+        evaluator = [METRICS.build(m) for m in cfg.test_evaluator]
+    for metric in evaluator:
+        values = metric.compute(ev.check_finite(), fit.check_finite())
+        prefix = metric.prefix or ''
+        metrics.update({f'{prefix}/{k}' if prefix else k: v for k, v in values.items()})
+    print(format_metrics_table(metrics, title=f'{args.eval_split} split, {args.embed_dir}'))
+    out = args.out or osp.join(args.embed_dir, 'results.json')
+
+    class _Evaluator:  # what write_results_json reads the protocol from
+        metrics = evaluator
+    write_results_json(out, metrics, evaluator=_Evaluator, config=args.config,
+                       embed_dir=args.embed_dir, fit_split=args.fit_split,
+                       eval_split=args.eval_split)
+    print(f'Results written to {out}')
+
+
+if __name__ == '__main__':
+    main()
