@@ -1,6 +1,6 @@
 """Datasets of the AE2 ego-exo benchmark: layout parsing, frame cache, pair and
 whole-video datasets, and their transforms."""
-from . import transforms  # noqa: F401  (registers the transforms)
+from . import synthetic, transforms  # noqa: F401  (registers the transforms)
 from .ae2 import VideoRecord, load_labels, load_split
 from .frame_cache import FrameCache, decode_video
 from .pair_dataset import EgoExoPairDataset
