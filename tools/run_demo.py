@@ -66,7 +66,7 @@ def ensure_dataset(data_root, seed):
         return
     print(f'Generating the synthetic benchmark into {data_root} ...', flush=True)
     start = time.time()
-    generate_synthetic_egoexo(data_root)
+    generate_synthetic_egoexo(data_root, seed=seed, workers=2)
     print(f'  done in {time.time() - start:.0f} s', flush=True)
 
 
