@@ -17,7 +17,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
-PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
+export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 # TORCHRUN may name another launcher command, e.g. "python -m torch.distributed.run"
 exec ${TORCHRUN:-torchrun} \
     --nnodes="$NNODES" \

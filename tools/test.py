@@ -9,6 +9,7 @@ Distributed: ``tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS``.
 """
 import argparse
 import os
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -35,6 +36,8 @@ def parse_args():
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    # a user's plugin modules (custom_imports) are found from the working directory
+    sys.path.insert(0, os.getcwd())
     return args
 
 

@@ -5,6 +5,7 @@ or ``tools/slurm_train.sh PARTITION JOB CONFIG`` on clusters.
 """
 import argparse
 import os
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -40,6 +41,8 @@ def parse_args():
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    # a user's plugin modules (custom_imports) are found from the working directory
+    sys.path.insert(0, os.getcwd())
     return args
 
 
