@@ -1,3 +1,7 @@
+from .hooks import EgoExoVisualizationHook, IterationSeedHook, NanLossGuardHook
 from .loops import EgoExoTestLoop, EgoExoValLoop
 
-__all__ = ['EgoExoValLoop', 'EgoExoTestLoop']
+__all__ = [
+    'EgoExoValLoop', 'EgoExoTestLoop', 'EgoExoVisualizationHook', 'IterationSeedHook',
+    'NanLossGuardHook'
+]

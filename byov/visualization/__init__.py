@@ -1,0 +1,23 @@
+"""Figures of the ego-exo evaluation: embedding projection, alignment, retrieval
+examples and phase progression (matplotlib, Agg canvas, PNG).
+
+Drawn from saved embeddings by :class:`byov.engine.hooks.EgoExoVisualizationHook`
+(during val/test) and by ``tools/analysis/visualize.py``; see
+docs/training_and_evaluation.md.
+"""
+from .alignment import alignment_summary, plot_alignment
+from .figures import (FIGURES, check_same_frames, draw_figures, embeddings_dir,
+                      find_phase_names, load_embeddings, save_figures)
+from .frames import VideoFrames
+from .progression import plot_phase_progression, predict_progression
+from .projection import plot_embedding_projection, project_2d
+from .retrieval import cross_view_neighbours, pick_queries, plot_retrieval_examples
+from .style import figure_to_rgb, save_figure
+
+__all__ = [
+    'FIGURES', 'draw_figures', 'save_figures', 'load_embeddings', 'embeddings_dir',
+    'find_phase_names', 'check_same_frames', 'VideoFrames', 'plot_embedding_projection',
+    'project_2d', 'plot_alignment', 'alignment_summary', 'plot_retrieval_examples',
+    'cross_view_neighbours', 'pick_queries', 'plot_phase_progression',
+    'predict_progression', 'figure_to_rgb', 'save_figure'
+]

@@ -12,11 +12,11 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from tqdm import tqdm
 
 from byov.datasets.ae2 import LABEL_FILE
 from byov.datasets.base import resolve_labels
 from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
+from byov.utils.progress import progress_bar
 
 
 def main(argv=None):
@@ -40,7 +40,7 @@ def main(argv=None):
         dataset = build_dataset_lazily(dataset_cfg)
         cache, frames, nbytes = dataset.frame_cache, 0, 0
         label_file = osp.join(dataset.data_root, LABEL_FILE)
-        for rec in tqdm(dataset.records, desc=f'{dataset.split} ({key})', unit='video'):
+        for rec in progress_bar(dataset.records, desc=f'{dataset.split} ({key})', unit='video'):
             decoded = cache.num_frames(rec.path, rec.view)
             frames += len(resolve_labels(rec, decoded, dataset.label_length_mismatch,
                                          label_file))
