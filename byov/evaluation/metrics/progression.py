@@ -1,0 +1,56 @@
+"""Task 3 as a metric: phase progression R^2 (see functional/progression.py)."""
+from typing import Optional
+
+from byov.evaluation.functional import phase_progression
+from byov.registry import METRICS
+
+from .base import EgoExoMetric
+
+
+@METRICS.register_module()
+class PhaseProgressionMetric(EgoExoMetric):
+    """Mean R^2 of per-class linear progression regressors (fit split -> eval split).
+
+    Key: ``progression``.
+
+    Args:
+        variant: 'reference' (AE2: classes per split as max(label)+1) or 'corrected'
+            (classes of both splits; a class a split lacks is skipped).
+        append_time: append frame index x 1e-3 to the embeddings, as AE2 does for
+            pour_liquid only (reference variant only: it hands the regressor time).
+        num_classes: a fixed class count instead (corrected variant only).
+    """
+    requires_fit_split = True
+
+    def __init__(self, variant: str = 'reference', append_time: bool = False,
+                 num_classes: Optional[int] = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if variant not in ('reference', 'corrected'):
+            raise ValueError(f"variant must be 'reference' or 'corrected', got {variant!r}")
+        if variant == 'corrected' and append_time:
+            raise ValueError('append_time=True is the reference protocol for pour_liquid; '
+                             "the corrected variant appends no time feature")
+        if variant == 'reference' and num_classes is not None:
+            raise ValueError('num_classes fixes the class count, which the reference '
+                             "variant takes per split; use variant='corrected'")
+        self.variant = variant
+        self.append_time = append_time
+        self.num_classes = num_classes
+
+    @property
+    def _num_classes(self):
+        if self.variant == 'reference':
+            return 'per_split'
+        return 'union' if self.num_classes is None else self.num_classes
+
+    def compute(self, eval_set, fit_set=None) -> dict:
+        if fit_set is None:
+            fit_set = self._require_fit_split()
+        score = phase_progression(fit_set.embeds, fit_set.labels, fit_set.video_ids,
+                                  eval_set.embeds, eval_set.labels, eval_set.video_ids,
+                                  append_time=self.append_time, num_classes=self._num_classes)
+        return dict(progression=score)
+
+    def protocol(self) -> dict:
+        return dict(task='phase progression', variant=self.variant,
+                    num_classes=self._num_classes, append_time=self.append_time)

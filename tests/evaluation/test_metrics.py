@@ -1,0 +1,108 @@
+"""The metric plugins end to end: fake model outputs -> Evaluator -> flat keys."""
+import numpy as np
+import pytest
+from mmengine.evaluator import Evaluator
+from mmengine.structures import BaseDataElement
+
+from byov.evaluation import EmbeddingSet, results_markdown, results_table
+from byov.evaluation.functional import (frame_retrieval, kendalls_tau, phase_classification,
+                                        phase_progression)
+from byov.registry import METRICS
+
+
+def model_outputs(split, name):
+    """One BaseDataElement per video, as ``model.predict`` returns them."""
+    out = []
+    for v in np.unique(split['video_ids']):
+        m = split['video_ids'] == v
+        sample = BaseDataElement(metainfo=dict(
+            video_index=int(v), is_ego=bool(split['is_ego'][m][0]), video_name=f'v{v}',
+            num_frames=int(m.sum()), split=name))
+        sample.embeds = split['embeds'][m]
+        sample.gt_labels = split['labels'][m]
+        out.append(sample)
+    return out
+
+
+def as_set(split, name):
+    outputs = model_outputs(split, name)
+    return EmbeddingSet.from_records([dict(s.to_dict()) for s in outputs], split=name)
+
+
+def test_all_metrics_through_the_evaluator(fit_split, eval_split):
+    metrics = [METRICS.build(cfg) for cfg in (
+        dict(type='PhaseClassificationMetric'),
+        dict(type='FrameRetrievalMetric', k=5),
+        dict(type='PhaseProgressionMetric', variant='corrected'),
+        dict(type='KendallsTauMetric', stride=2, view_breakdown=True),
+        dict(type='FewShotClassificationMetric', shots=(1, 'all'), episodes=2))]
+    evaluator = Evaluator(metrics)
+    outputs = model_outputs(eval_split, 'val')
+    evaluator.process(data_samples=outputs[:4], data_batch=None)
+    evaluator.process(data_samples=outputs[4:] + outputs[:1], data_batch=None)  # padding
+    fit_set = as_set(fit_split, 'train')
+    for metric in metrics:
+        if metric.requires_fit_split:
+            metric.set_fit_split(fit_set)
+    results = evaluator.evaluate(len(outputs) + 1)
+
+    f1 = phase_classification(fit_split['embeds'], fit_split['labels'], fit_split['is_ego'],
+                              eval_split['embeds'], eval_split['labels'], eval_split['is_ego'])
+    maps = frame_retrieval(*(eval_split[k] for k in ('embeds', 'labels', 'video_ids',
+                                                      'is_ego')), k=5)
+    expected = {f'ae2/f1_{v}': f1[v] for v in f1}
+    expected.update({f'ae2/map@5_{v}': maps[v] for v in maps})
+    expected['ae2/progression'] = phase_progression(
+        fit_split['embeds'], fit_split['labels'], fit_split['video_ids'], eval_split['embeds'],
+        eval_split['labels'], eval_split['video_ids'], num_classes='union')
+    expected['ae2/tau'] = kendalls_tau(eval_split['embeds'], eval_split['video_ids'], 2)
+    for key, value in expected.items():
+        assert results[key] == pytest.approx(value, abs=1e-12), key
+    for key in ('tau_ego_ego', 'tau_exo_exo', 'tau_ego_exo', 'tau_exo_ego',
+                'fewshot_1_f1_regular_mean', 'fewshot_1_f1_regular_std',
+                'fewshot_all_f1_regular_mean'):
+        assert 'ae2/' + key in results
+    assert results['ae2/fewshot_all_f1_regular_std'] == 0.0
+
+    # the fit split is forgotten after evaluate: a second evaluation without it fails
+    evaluator.process(data_samples=outputs, data_batch=None)
+    with pytest.raises(RuntimeError, match='set_fit_split'):
+        evaluator.evaluate(len(outputs))
+
+    table = results_table({'ours': results, 'time only': {'ae2/tau': 0.99}})
+    text = table.get_string()
+    assert 'F1 regular' in text and 'mAP@5 exo2ego' in text and '0.9900' in text
+    assert results_markdown({'ours': results}).startswith('| Method | F1 regular |')
+
+
+def test_metric_options_and_errors(eval_split):
+    with pytest.raises(ValueError, match='append_time'):
+        METRICS.build(dict(type='PhaseProgressionMetric', variant='corrected',
+                           append_time=True))
+    with pytest.raises(ValueError, match='variant'):
+        METRICS.build(dict(type='PhaseProgressionMetric', variant='fixed'))
+    metric = METRICS.build(dict(type='PhaseClassificationMetric', views=['regular']))
+    assert metric.protocol()['views'] == ['regular']
+    with pytest.raises(TypeError, match='EmbeddingSet'):
+        metric.set_fit_split({'embeds': None})
+    bad = model_outputs(eval_split, 'val')[:1]
+    bad[0].set_metainfo(dict(num_frames=3))
+    with pytest.raises(ValueError, match='disagree'):
+        metric.process(None, [bad[0].to_dict()])
+    no_labels = BaseDataElement(metainfo=dict(video_index=0, is_ego=True, video_name='x'))
+    no_labels.embeds = np.zeros((2, 3), np.float32)
+    with pytest.raises(KeyError, match='gt_labels'):
+        metric.process(None, [no_labels.to_dict()])
+
+
+def test_metric_compute_on_saved_embeddings(tmp_path, fit_split, eval_split):
+    """The tools' path: EmbeddingSets from disk, compute() without the evaluator."""
+    as_set(eval_split, 'val').save(str(tmp_path))
+    eval_set = EmbeddingSet.load(str(tmp_path), 'val')
+    tau = METRICS.build(dict(type='KendallsTauMetric')).compute(eval_set)
+    assert tau == dict(tau=kendalls_tau(eval_split['embeds'], eval_split['video_ids']))
+    progression = METRICS.build(dict(type='PhaseProgressionMetric', append_time=True))
+    out = progression.compute(eval_set, as_set(fit_split, 'train'))
+    assert out['progression'] == phase_progression(
+        fit_split['embeds'], fit_split['labels'], fit_split['video_ids'], eval_split['embeds'],
+        eval_split['labels'], eval_split['video_ids'], append_time=True)

@@ -1,0 +1,191 @@
+"""Time the AE2 evaluation tasks on generated embeddings and print seconds and memory.
+
+Each task runs in a fresh Python process (unless ``--in-process``), so its peak memory
+is its own: the table shows the process's peak resident memory and how far it rose
+above the resident memory after the data was generated. "CPU s" is the process's CPU
+time over all threads: on a shared machine it shows the cost that wall time hides.
+The embeddings are synthetic (phase centres + view and video offsets + a drift in time
++ noise, about as separable as trained models' on AE2), with the sizes of an AE2 split.
+
+Examples::
+
+    python tools/analysis/benchmark_metrics.py
+    python tools/analysis/benchmark_metrics.py --retrieval-only --eval-frames 100000
+    python tools/analysis/benchmark_metrics.py --tasks classification few_shot --dim 128
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+TASKS = ('classification', 'retrieval', 'progression', 'kendall', 'few_shot')
+FOUR_TASKS = TASKS[:4]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--fit-frames', type=int, default=12000)
+    parser.add_argument('--eval-frames', type=int, default=4000)
+    parser.add_argument('--dim', type=int, default=256)
+    parser.add_argument('--fit-videos', type=int, default=40)
+    parser.add_argument('--eval-videos', type=int, default=20)
+    parser.add_argument('--classes', type=int, default=4)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--separation', type=float, default=1.0,
+                        help='scale of the phase centres: 1 gives phase F1 about 0.8, 2 about '
+                             '0.97; the SVM fits slow down as phases overlap')
+    parser.add_argument('--tasks', nargs='+', choices=TASKS, default=list(FOUR_TASKS),
+                        help='tasks to time (default: the four; few_shot is extra)')
+    parser.add_argument('--retrieval-only', action='store_true',
+                        help='time frame retrieval only (its eval split alone is built)')
+    parser.add_argument('--block-size', type=int, default=None,
+                        help='retrieval queries per block (default: about 64 MB)')
+    parser.add_argument('--n-jobs', type=int, default=None,
+                        help='SVMs fit at once (classification, few-shot)')
+    parser.add_argument('--blas-threads', type=int, default=None,
+                        help='limit BLAS threads (threadpoolctl); on a shared machine '
+                             "OpenBLAS's idle threads spin and inflate the times")
+    parser.add_argument('--in-process', action='store_true',
+                        help='run every task in this process (peak memory then mixes)')
+    parser.add_argument('--worker', choices=TASKS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.retrieval_only:
+        args.tasks = ['retrieval']
+    return args
+
+
+def make_split(num_frames, num_videos, dim, num_classes, seed, separation=1.0):
+    """Frame arrays of a synthetic split: ego videos first, phases in order.
+
+    Embedding = phase centre + view offset + video offset + a drift along normalised
+    time + noise, scaled so that the tasks are neither trivial nor hopeless (phase F1
+    about 0.8, as for trained models on AE2's datasets).
+    """
+    rng = np.random.default_rng(seed)
+    lengths = rng.uniform(0.7, 1.3, num_videos)
+    lengths = np.maximum(num_classes, np.floor(lengths / lengths.sum() * num_frames)).astype(int)
+    lengths[-1] += num_frames - lengths.sum()
+    shared = np.random.default_rng(1234)  # the same "dataset" for both splits
+    centres = shared.standard_normal((num_classes, dim), np.float32) * 0.12 * separation
+    view_shift = shared.standard_normal((2, dim), np.float32) * 0.05
+    drift = shared.standard_normal(dim, np.float32) * 0.1
+    labels, video_ids, time = [], [], []
+    for v, length in enumerate(lengths):
+        cuts = np.sort(rng.choice(np.arange(1, length), num_classes - 1, replace=False))
+        labels.append(np.searchsorted(cuts, np.arange(length), side='right'))
+        video_ids.append(np.full(length, v))
+        time.append(np.arange(length, dtype=np.float32) / length)
+    labels = np.concatenate(labels).astype(np.int64)
+    video_ids = np.concatenate(video_ids).astype(np.int64)
+    time = np.concatenate(time)
+    is_ego = video_ids < num_videos // 2
+    embeds = rng.standard_normal((num_frames, dim), np.float32)
+    embeds += centres[labels]
+    embeds += view_shift[is_ego.astype(int)]
+    embeds += (rng.standard_normal((num_videos, dim), np.float32) * 0.05)[video_ids]
+    embeds += time[:, None] * drift
+    return dict(embeds=embeds, labels=labels, video_ids=video_ids, is_ego=is_ego)
+
+
+def rss_mb():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # all threads of the process
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def run_task(task, args):
+    """Generate the data, run one task; returns its measurements."""
+    from byov.evaluation.functional import (few_shot_classification, frame_retrieval,
+                                            kendalls_tau, phase_classification,
+                                            phase_progression)
+    ev = make_split(args.eval_frames, args.eval_videos, args.dim, args.classes, args.seed + 1,
+                    args.separation)
+    fit = None
+    if task in ('classification', 'progression', 'few_shot'):
+        fit = make_split(args.fit_frames, args.fit_videos, args.dim, args.classes, args.seed,
+                         args.separation)
+    before = rss_mb()
+    cpu_start = cpu_seconds()
+    start = time.perf_counter()
+    if task == 'classification':
+        value = phase_classification(fit['embeds'], fit['labels'], fit['is_ego'], ev['embeds'],
+                                     ev['labels'], ev['is_ego'], n_jobs=args.n_jobs)
+    elif task == 'retrieval':
+        value = frame_retrieval(ev['embeds'], ev['labels'], ev['video_ids'], ev['is_ego'],
+                                block_size=args.block_size)
+    elif task == 'progression':
+        value = dict(progression=phase_progression(
+            fit['embeds'], fit['labels'], fit['video_ids'], ev['embeds'], ev['labels'],
+            ev['video_ids']))
+    elif task == 'kendall':
+        value = dict(tau=kendalls_tau(ev['embeds'], ev['video_ids']))
+    else:
+        out = few_shot_classification(fit['embeds'], fit['labels'], fit['video_ids'],
+                                      ev['embeds'], ev['labels'], n_jobs=args.n_jobs)
+        value = {shot: entry['regular_mean'] for shot, entry in out.items()}
+    seconds = time.perf_counter() - start
+    return dict(task=task, seconds=seconds, cpu=cpu_seconds() - cpu_start,
+                peak_mb=peak_rss_mb(), rise_mb=max(0.0, peak_rss_mb() - before), values=value)
+
+
+def run_in_subprocess(task, argv):
+    cmd = [sys.executable, os.path.abspath(__file__), *argv, '--worker', task]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.worker:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=args.blas_threads, user_api='blas'):
+            print(json.dumps(run_task(args.worker, args)))
+        return
+    from prettytable import PrettyTable
+    print(f'fit split: {args.fit_frames} frames, {args.fit_videos} videos | eval split: '
+          f'{args.eval_frames} frames, {args.eval_videos} videos | {args.dim} dims, '
+          f'{args.classes} classes, separation {args.separation}')
+    print(f'CPUs available: {len(os.sched_getaffinity(0))}, BLAS threads: '
+          f'{args.blas_threads or "default"}, load average before: {os.getloadavg()[0]:.2f}')
+    table = PrettyTable(['task', 'wall s', 'CPU s', 'peak RSS (MB)', 'rise over data (MB)',
+                         'values'])
+    table.align = 'r'
+    table.align['task'] = table.align['values'] = 'l'
+    rows = []
+    for task in args.tasks:
+        if args.in_process:
+            from threadpoolctl import threadpool_limits
+            with threadpool_limits(limits=args.blas_threads, user_api='blas'):
+                row = run_task(task, args)
+        else:
+            row = run_in_subprocess(task, argv)
+        rows.append(row)
+        values = ', '.join(f'{k} {v:.3f}' for k, v in row['values'].items())
+        table.add_row([task, f'{row["seconds"]:.2f}', f'{row["cpu"]:.2f}',
+                       f'{row["peak_mb"]:.0f}', f'{row["rise_mb"]:.0f}', values])
+    four = [r for r in rows if r['task'] in FOUR_TASKS]
+    if len(four) > 1:
+        table.add_row([f'total ({len(four)} tasks)', f'{sum(r["seconds"] for r in four):.2f}',
+                       f'{sum(r["cpu"] for r in four):.2f}',
+                       f'{max(r["peak_mb"] for r in four):.0f}',
+                       f'{max(r["rise_mb"] for r in four):.0f}', ''])
+    print(table)
+    print(f'load average after: {os.getloadavg()[0]:.2f}')
+
+
+if __name__ == '__main__':
+    main()
