@@ -4,9 +4,10 @@ import json
 import os
 import os.path as osp
 import platform
-import tempfile
 
 from prettytable import PrettyTable
+
+from byov.utils.atomic import atomic_write
 
 VIEWS = ('regular', 'ego2exo', 'exo2ego')
 
@@ -82,19 +83,9 @@ def write_results_json(path: str, metrics: dict, runner=None, evaluator=None, **
 def atomic_write_text(path: str, text: str) -> None:
     """Write to a temporary file in the same folder, then rename it into place, so a
     reader never sees half a file."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=osp.basename(path) + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with atomic_write(path, 'w') as f:
+        f.write(text)
 
 
 def _jsonable(value):

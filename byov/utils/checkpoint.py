@@ -70,7 +70,9 @@ def load_checkpoint_file(filename, map_location=None, trust_code=None):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         reason = [line for line in str(err).splitlines() if line.strip()]
-        reason = next((line for line in reason if 'Unsupported global' in line
+        # torch words it "Unsupported global: GLOBAL x" or "unsupported GLOBAL x whose
+        # module x is blocked" by version; ours is "refused getattr(...)"
+        reason = next((line for line in reason if 'unsupported global' in line.lower()
                        or 'refused' in line), reason[0] if reason else '')
         raise UnsafeCheckpointError(
             f'{filename} contains Python objects that would run code when loaded, so byov '

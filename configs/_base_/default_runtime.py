@@ -9,6 +9,10 @@ default_hooks = dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=3,
         save_best='ae2/f1_regular', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # byov's guards, here rather than in custom_hooks so that a config listing its own
+    # custom_hooks keeps them (docs/reliability.md)
+    iteration_seed=dict(type='IterationSeedHook'),  # exact --resume
+    nan_guard=dict(type='NanLossGuardHook', action='raise'),  # or action='skip'
 )
 
 env_cfg = dict(
