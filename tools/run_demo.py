@@ -36,6 +36,8 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/synthetic_egoexo',
                         help='where the synthetic benchmark lives (generated if absent)')
+    parser.add_argument('--cache-dir', default=None,
+                        help='frame cache folder (default: the config\'s, data/cache/frames)')
     parser.add_argument('--epochs', type=int, default=None,
                         help='override the demo schedule (train_cfg.max_epochs)')
     parser.add_argument('--seed', type=int, default=0)
@@ -78,13 +80,14 @@ def main():
     data_root = osp.abspath(args.data_root)
     ensure_dataset(data_root, args.seed)
 
-    data_opts = [f'train_dataloader.dataset.data_root={data_root}',
-                 f'test_dataloader.dataset.data_root={data_root}',
-                 f'test_cfg.fit_dataloader.dataset.data_root={data_root}']
+    data_opts = []
+    for loader in ('train_dataloader', 'test_dataloader', 'test_cfg.fit_dataloader'):
+        data_opts.append(f'{loader}.dataset.data_root={data_root}')
+        if args.cache_dir:
+            data_opts.append(f'{loader}.dataset.cache_dir={osp.abspath(args.cache_dir)}')
     train_dir = osp.join(work_dir, 'byov_trained')
     if not args.skip_train:
-        opts = list(data_opts) + [f'val_dataloader.dataset.data_root={data_root}',
-                                  f'val_cfg.fit_dataloader.dataset.data_root={data_root}']
+        opts = list(data_opts)
         if args.epochs is not None:
             opts.append(f'train_cfg.max_epochs={args.epochs}')
         run([sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir', train_dir,

@@ -50,10 +50,6 @@ def merge_args(cfg, args):
     setup_work_dir(cfg, args.config, args.work_dir)
     setup_distributed(cfg, args.launcher)
     setup_pin_memory(cfg)
-    if args.no_validate:
-        cfg.val_cfg = None
-        cfg.val_dataloader = None
-        cfg.val_evaluator = None
     if args.amp:
         setup_amp(cfg)
     setup_resume(cfg, args.resume)
@@ -67,6 +63,10 @@ def merge_args(cfg, args):
     cfg.randomness = randomness
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
     return cfg
 
 
