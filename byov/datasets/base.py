@@ -1,6 +1,6 @@
 """What the pair and whole-video datasets share: a split's records and its frame cache."""
 import os.path as osp
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -8,6 +8,7 @@ from mmengine.dataset import BaseDataset
 from byov.registry import TRANSFORMS
 from byov.utils.progress import progress_bar
 from .ae2 import LABEL_FILE, VideoRecord, load_split
+from .feature_cache import FeatureCache
 from .frame_cache import FrameCache
 
 MISMATCH_MODES = ('error', 'truncate')
@@ -47,14 +48,21 @@ class EgoExoBaseDataset(BaseDataset):
         layout: 'auto', 'csv' or 'folders'.
         label_length_mismatch: 'error' (default) or 'truncate' when a video's label
             count differs from its decoded frame count.
+        feature_cache: None (read frames), or the arguments of a
+            :class:`~byov.datasets.feature_cache.FeatureCache` (``cache_dir``, ``mode``,
+            ``frame_encoder``, ``data_preprocessor``, ``token_selector``; its frame size
+            is this dataset's): frame counts come from the cached features, which must
+            exist for every video (``tools/data/build_feature_cache.py``), no video is
+            decoded, and the pipeline reads ``results['feature_cache']``
+            (``LoadClipFeatures`` / ``LoadVideoFeatures``).
         pipeline: transforms (configs are built in byov's TRANSFORMS registry).
         **kwargs: passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
     def __init__(self, data_root: str, split: str, cache_dir: str,
                  frame_size: Union[int, Sequence[int]] = 224, layout: str = 'auto',
-                 label_length_mismatch: str = 'error', pipeline: Sequence = (),
-                 **kwargs):
+                 label_length_mismatch: str = 'error', feature_cache: Optional[dict] = None,
+                 pipeline: Sequence = (), **kwargs):
         if label_length_mismatch not in MISMATCH_MODES:
             raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
                              f'got {label_length_mismatch!r}.')
@@ -62,6 +70,8 @@ class EgoExoBaseDataset(BaseDataset):
         self.layout = layout
         self.label_length_mismatch = label_length_mismatch
         self.frame_cache = FrameCache(cache_dir, frame_size)
+        self.feature_cache = (FeatureCache(frame_size=frame_size, **feature_cache)
+                              if feature_cache else None)
         self.records: List[VideoRecord] = load_split(data_root, split, layout)
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         kwargs.setdefault('data_prefix', dict())
@@ -70,7 +80,10 @@ class EgoExoBaseDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         """One dict per video (in ``video_index`` order), its frame count checked."""
         data_list, records, cache = [], self.records, self.frame_cache
-        if not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
+        if self.feature_cache is not None:  # counts from the features; nothing decoded
+            cache = self.feature_cache
+            cache.check_complete(records, self.split)
+        elif not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
             records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
         for index, rec in enumerate(records):
             decoded = cache.num_frames(rec.path, rec.view)

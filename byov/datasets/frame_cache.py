@@ -71,6 +71,32 @@ def decode_video(path: str, frame_size: Union[int, Sequence[int]]) -> np.ndarray
     return np.stack(frames)
 
 
+def video_file_name(video_path: str) -> str:
+    """``<video>-<key>.npy``: the key hashes the source's real path, size and
+    modification time, so a replaced or edited video gets a new name (shared by the
+    frame cache and the feature cache)."""
+    st = os.stat(video_path)
+    key = f'{osp.realpath(video_path)}|{st.st_size}|{st.st_mtime_ns}'
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    return f'{osp.splitext(osp.basename(video_path))[0]}-{digest}.npy'
+
+
+def atomic_save_npy(path: str, array: np.ndarray) -> None:
+    """``np.save`` to a uniquely named temporary file beside ``path``, synced, then moved
+    into place with ``os.replace``: readers see the whole file or none (a leftover
+    ``*.tmp`` of a killed writer is never read)."""
+    tmp_path = f'{path}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp'
+    try:
+        with open(tmp_path, 'wb') as f:
+            np.save(f, array)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+
+
 @contextlib.contextmanager
 def _file_lock(lock_path: str):
     if fcntl is None:
@@ -98,12 +124,8 @@ class FrameCache:
 
     def path_for(self, video_path: str, view: str) -> str:
         """Cache file of ``video_path``; its name changes when the source changes."""
-        st = os.stat(video_path)
-        key = f'{osp.realpath(video_path)}|{st.st_size}|{st.st_mtime_ns}'
-        digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-        name = osp.splitext(osp.basename(video_path))[0]
         h, w = self.frame_size
-        return osp.join(self.cache_dir, f'{h}x{w}', view, f'{name}-{digest}.npy')
+        return osp.join(self.cache_dir, f'{h}x{w}', view, video_file_name(video_path))
 
     def _open(self, cache_path: str):
         """The cached array (memory-mapped), or None if absent or not loadable."""
@@ -135,17 +157,7 @@ class FrameCache:
             frames = self._open(cache_path)  # another process may have built it
             if frames is not None:
                 return frames
-            decoded = decode_video(video_path, self.frame_size)
-            tmp_path = f'{cache_path}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp'
-            try:
-                with open(tmp_path, 'wb') as f:
-                    np.save(f, decoded)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp_path, cache_path)
-            finally:
-                if osp.exists(tmp_path):
-                    os.remove(tmp_path)
+            atomic_save_npy(cache_path, decode_video(video_path, self.frame_size))
         return np.load(cache_path, mmap_mode='r')
 
     def num_frames(self, video_path: str, view: str) -> int:

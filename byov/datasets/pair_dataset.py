@@ -37,8 +37,8 @@ class EgoExoPairDataset(EgoExoBaseDataset):
             as the reference.
         seed: base seed of the item RNGs; None draws one with mmengine's
             ``sync_random_seed`` (same on every rank; follows the runner's seed).
-        pipeline: default: ``SampleClipFrames`` (32 frames), ``LoadClipFromCache``,
-            ``PackEgoExoInputs``.
+        pipeline: default: ``SampleClipFrames`` (32 frames), ``LoadClipFromCache``
+            (``LoadClipFeatures`` with a ``feature_cache``), ``PackEgoExoInputs``.
     """
 
     def __init__(self, data_root: str, cache_dir: str, split: str = 'train',
@@ -52,7 +52,8 @@ class EgoExoPairDataset(EgoExoBaseDataset):
         self.epoch_length = epoch_length
         self.seed = sync_random_seed() if seed is None else int(seed)
         if pipeline is None:
-            pipeline = [dict(type='SampleClipFrames'), dict(type='LoadClipFromCache'),
+            load = 'LoadClipFeatures' if kwargs.get('feature_cache') else 'LoadClipFromCache'
+            pipeline = [dict(type='SampleClipFrames'), dict(type=load),
                         dict(type='PackEgoExoInputs')]
         super().__init__(data_root=data_root, split=split, cache_dir=cache_dir,
                          pipeline=pipeline, **kwargs)
@@ -81,5 +82,6 @@ class EgoExoPairDataset(EgoExoBaseDataset):
         rng = np.random.default_rng([self.seed, idx])
         a, b = self.draw_pair(rng)
         results = dict(clips=[self.get_data_info(a), self.get_data_info(b)], rng=rng,
-                       frame_cache=self.frame_cache, sample_idx=idx)
+                       frame_cache=self.frame_cache, feature_cache=self.feature_cache,
+                       sample_idx=idx)
         return self.pipeline(results)

@@ -15,18 +15,21 @@ class EgoExoVideoDataset(EgoExoBaseDataset):
     Args:
         data_root, split, cache_dir, frame_size, layout, label_length_mismatch:
             see :class:`~byov.datasets.base.EgoExoBaseDataset`.
-        pipeline: default: ``LoadVideoFromCache``, ``PackEgoExoInputs``.
+        pipeline: default: ``LoadVideoFromCache`` (``LoadVideoFeatures`` with a
+            ``feature_cache``), ``PackEgoExoInputs``.
         test_mode: default True (a failing item raises instead of being replaced).
     """
 
     def __init__(self, data_root: str, split: str, cache_dir: str, pipeline=None,
                  test_mode: bool = True, **kwargs):
         if pipeline is None:
-            pipeline = [dict(type='LoadVideoFromCache'), dict(type='PackEgoExoInputs')]
+            load = 'LoadVideoFeatures' if kwargs.get('feature_cache') else 'LoadVideoFromCache'
+            pipeline = [dict(type=load), dict(type='PackEgoExoInputs')]
         super().__init__(data_root=data_root, split=split, cache_dir=cache_dir,
                          pipeline=pipeline, test_mode=test_mode, **kwargs)
 
     def prepare_data(self, idx: int) -> dict:
         results = self.get_data_info(idx)
         results['frame_cache'] = self.frame_cache
+        results['feature_cache'] = self.feature_cache
         return self.pipeline(results)

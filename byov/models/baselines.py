@@ -19,6 +19,7 @@ import torch
 from mmengine.model import BaseModel
 
 from byov.registry import MODELS
+from .data_preprocessor import INPUT_TYPES
 
 
 def _attach(samples, embeds_per_video) -> List:
@@ -81,13 +82,22 @@ class FrameFeatureBaseline(BaseModel):
     Args:
         frame_encoder (dict): a frozen frame encoder config (returns ``[B, T, N, D]``).
         token_selector (dict): a token selector config (``[B, T, N, D] -> [B, T, D]``).
-        data_preprocessor (dict): normalisation of the uint8 frames.
+        input_type (str): ``'frames'`` (default), or features from the feature cache:
+            ``'patch_tokens'`` (only the selector runs) or ``'frame_vectors'`` (the
+            cached vectors are the embeddings); as :class:`~byov.models.BYOV`.
+        data_preprocessor (dict): normalisation of the uint8 frames (its ``input_type``
+            must match).
     """
 
-    def __init__(self, frame_encoder: dict, token_selector: dict,
-                 data_preprocessor: Optional[dict] = None, init_cfg=None):
+    def __init__(self, frame_encoder: Optional[dict], token_selector: dict,
+                 input_type: str = 'frames', data_preprocessor: Optional[dict] = None,
+                 init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.frame_encoder = MODELS.build(frame_encoder)
+        if input_type not in INPUT_TYPES:
+            raise ValueError(f'FrameFeatureBaseline: input_type must be one of '
+                             f'{INPUT_TYPES}, got {input_type!r}.')
+        self.input_type = input_type
+        self.frame_encoder = MODELS.build(frame_encoder) if input_type == 'frames' else None
         self.token_selector = MODELS.build(token_selector)
 
     @torch.no_grad()
@@ -95,6 +105,9 @@ class FrameFeatureBaseline(BaseModel):
         if mode != 'predict':
             raise RuntimeError('FrameFeatureBaseline has nothing to train; use it with '
                                'tools/test.py CONFIG none.')
-        # inputs: [B, L, 3, H, W] normalised frames, one video per item
-        vectors = self.token_selector(self.frame_encoder(inputs))  # [B, L, D]
+        # inputs: one video per item, [B, L, 3, H, W] normalised frames, [B, L, N, D]
+        # patch tokens or [B, L, D] frame vectors (input_type)
+        if self.input_type == 'frames':
+            inputs = self.frame_encoder(inputs)
+        vectors = inputs if self.input_type == 'frame_vectors' else self.token_selector(inputs)
         return _attach(data_samples, [v.float().cpu().numpy() for v in vectors])

@@ -3,7 +3,8 @@
 # computed on the whole video, i.e. against the next *raw* frame, as the evaluation does.
 # Training therefore deviates from the reference, where STM compares a frame with the next
 # *sampled* frame (docs/performance.md measures the effect). Build the cache first:
-#   python tools/data/build_feature_cache.py configs/byov/byov_tiny_feature-cache-compact_synthetic_demo.py
+#   python tools/data/build_feature_cache.py \
+#       configs/byov/byov_tiny_feature-cache-compact_synthetic_demo.py
 _base_ = [
     '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
     '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'

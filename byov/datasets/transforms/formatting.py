@@ -12,7 +12,8 @@ VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
 @TRANSFORMS.register_module()
 class PackEgoExoInputs(BaseTransform):
     """``imgs`` (uint8 numpy, ``[2, T, 3, H, W]`` for a training pair or ``[L, 3, H, W]``
-    for a whole video) -> ``inputs``, the same as a torch tensor (no copy). The data
+    for a whole video), or ``feats`` (cached features, ``[2, T, ...]`` / ``[L, ...]``)
+    when a feature loader ran, -> ``inputs``, the same as a torch tensor (no copy). The data
     sample gets those of ``meta_keys`` present in ``results`` as metainfo, and
     ``data_keys`` (``gt_labels``, int64 ``[L]``) as data fields.
 
@@ -26,7 +27,7 @@ class PackEgoExoInputs(BaseTransform):
         self.data_keys = tuple(data_keys)
 
     def transform(self, results: dict) -> dict:
-        inputs = torch.from_numpy(results['imgs'])
+        inputs = torch.from_numpy(results['feats'] if 'feats' in results else results['imgs'])
         sample = EgoExoDataSample(
             metainfo={k: results[k] for k in self.meta_keys if k in results})
         for key in self.data_keys:

@@ -21,6 +21,21 @@ def sample_clip_indices(length: int, num_frames: int, random_offset: int,
     return np.minimum(np.arange(num_frames, dtype=np.int64), length - 1)
 
 
+def context_frame_indices(frame_inds: np.ndarray, length: int, num_context_steps: int,
+                          context_stride: int) -> np.ndarray:
+    """Each frame with the frames ``context_stride`` apart before it (AE2's context).
+
+    For every index t: ``t - (C-1) * stride, ..., t - stride, t`` (C =
+    ``num_context_steps``), clamped to ``[0, length)``, so early frames repeat frame 0.
+
+    Returns:
+        np.ndarray: int64 ``[len(frame_inds) * C]``, grouped by frame, oldest first.
+    """
+    offsets = context_stride * np.arange(1 - num_context_steps, 1, dtype=np.int64)
+    inds = np.asarray(frame_inds, dtype=np.int64)[:, None] + offsets[None]
+    return np.clip(inds, 0, length - 1).reshape(-1)
+
+
 @TRANSFORMS.register_module()
 class SampleClipFrames(BaseTransform):
     """Set ``frame_inds`` of every clip in ``results['clips']``.

@@ -1,4 +1,5 @@
 """What every frame encoder shares: frozen, always in eval mode, encoded in chunks."""
+import hashlib
 from typing import Optional
 
 import torch
@@ -45,6 +46,20 @@ class BaseFrameEncoder(nn.Module):
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """``[M, 3, H, W]`` normalised images -> ``[M, N, D]`` patch tokens."""
         raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """sha1 of the weights: the name, shape, dtype and bytes of every parameter and
+        buffer (non-persistent ones too: TinyPatchEncoder keeps its projection there).
+        Equal fingerprints mean equal outputs for equal inputs; the feature cache keys
+        its files by it (:mod:`byov.datasets.feature_cache`)."""
+        digest = hashlib.sha1(f'{type(self).__name__}|{self.input_size}'.encode())
+        tensors = dict(self.named_buffers())
+        tensors.update(self.named_parameters())
+        for name in sorted(tensors):
+            t = tensors[name].detach().cpu().contiguous().reshape(-1)
+            digest.update(f'|{name}|{tuple(tensors[name].shape)}|{t.dtype}|'.encode())
+            digest.update(t.view(torch.uint8).numpy().data)
+        return digest.hexdigest()
 
     @torch.no_grad()
     def forward(self, frames: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,11 @@ class MaskedReconstructionLoss(nn.Module):
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 mask: torch.Tensor) -> torch.Tensor:
         """``pred, target: [B, T, D]``; ``mask: [B, T]``, 1 = masked (scored), 0 = kept.
-        Returns a scalar: ``sum(mask * mse) / sum(mask)`` over the whole batch."""
-        per_frame = ((pred - target) ** 2).mean(dim=-1)  # [B, T]
+        Returns a scalar: ``sum(mask * mse) / sum(mask)`` over the whole batch.
+
+        Computed in float32 whatever the inputs' precision (under mixed precision the
+        prediction arrives in float16), so squares and sums neither overflow nor lose
+        digits."""
+        per_frame = ((pred.float() - target.float()) ** 2).mean(dim=-1)  # [B, T]
+        mask = mask.float()
         return self.loss_weight * (per_frame * mask).sum() / mask.sum()

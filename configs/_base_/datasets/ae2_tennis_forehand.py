@@ -20,9 +20,14 @@ video_pipeline = [
     dict(type='PackEgoExoInputs'),
 ]
 
+# Loading: 2 workers per loader keep the model busy (a training item is two memory-mapped
+# gathers; a whole video one copy), each prefetching 2 batches (PyTorch's default
+# prefetch_factor; setting it breaks num_workers=0). pin_memory=True speeds up copies to
+# the GPU; tools/train.py and tools/test.py switch it off on machines without CUDA.
 train_dataloader = dict(
     batch_size=1,
     num_workers=2,
+    pin_memory=True,
     persistent_workers=True,
     # EpochAwareSampler = DefaultSampler whose indices carry the epoch, so the pair
     # dataset draws new pairs every epoch (see docs/data.md).
@@ -34,6 +39,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=video_dataset_type, data_root=data_root, split='val', layout=layout,
@@ -41,6 +47,7 @@ val_dataloader = dict(
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=video_dataset_type, data_root=data_root, split='test', layout=layout,
@@ -49,6 +56,7 @@ test_dataloader = dict(
 fit_dataloader = dict(
     batch_size=1,
     num_workers=2,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=video_dataset_type, data_root=data_root, split='train', layout=layout,

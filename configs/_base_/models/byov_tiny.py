@@ -8,7 +8,8 @@ model = dict(
         type='EgoExoDataPreprocessor',
         mean=[0.48145466, 0.4578275, 0.40821073],
         std=[0.26862954, 0.26130258, 0.27577711],
-        size=64),
+        size=64,
+        non_blocking=True),  # asynchronous copies from pinned memory on a GPU
     frame_encoder=dict(
         type='TinyPatchEncoder', embed_dims=128, patch_size=8, input_size=64, seed=0),
     token_selector=dict(type='SelectiveTokenMerging', ratio=0.3),  # round(64 * 0.3) = 19

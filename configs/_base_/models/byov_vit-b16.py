@@ -9,7 +9,8 @@ model = dict(
         # CLIP's mean / std in 0-1 units: frames (uint8) are divided by 255 first
         mean=[0.48145466, 0.4578275, 0.40821073],
         std=[0.26862954, 0.26130258, 0.27577711],
-        size=224),  # no-op when the pipeline already gives 224x224 frames
+        size=224,  # no-op when the pipeline already gives 224x224 frames
+        non_blocking=True),  # asynchronous copies from pinned memory on a GPU
     frame_encoder=dict(  # frozen, D=768, N=196
         type='CLIPVisionEncoder', pretrained='openai/clip-vit-base-patch16', chunk_size=64),
     token_selector=dict(type='SelectiveTokenMerging', ratio=0.3),  # round(196 * 0.3) = 59

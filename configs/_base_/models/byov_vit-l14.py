@@ -7,7 +7,8 @@ model = dict(
         # CLIP's mean / std in 0-1 units: frames (uint8) are divided by 255 first
         mean=[0.48145466, 0.4578275, 0.40821073],
         std=[0.26862954, 0.26130258, 0.27577711],
-        size=224),
+        size=224,
+        non_blocking=True),  # asynchronous copies from pinned memory on a GPU
     frame_encoder=dict(
         type='CLIPVisionEncoder', pretrained='openai/clip-vit-large-patch14', chunk_size=32),
     # reference quirk: N_ref stays 196 with 256 tokens, so round(196 * 0.3) = 59 tokens
