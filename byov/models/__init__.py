@@ -6,8 +6,8 @@ Layout by role: ``frame_encoders/`` (frozen image models), ``token_selectors.py`
 ``data_preprocessor.py``, and ``byov.py`` which puts them together.
 """
 from . import alignment, frame_encoders, losses, masking  # noqa: F401
-from .alignment import (AlignmentModel, DTWContrastiveLoss, SoftDTWLoss, TCCLoss,
-                        VAVALoss)
+from .alignment import (AE2ResNetEncoder, AlignmentModel, DTWContrastiveLoss, SoftDTWLoss,
+                        TCCLoss, VAVALoss)
 from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
 from .byov import BYOV
 from .data_preprocessor import EgoExoDataPreprocessor
@@ -23,5 +23,6 @@ __all__ = [
     'SelectiveTokenMerging', 'MeanTokenPooling', 'TemporalTransformerEncoder',
     'MaskedFrameDecoder', 'MaskedReconstructionLoss', 'RandomFrameMasking',
     'TailFrameMasking', 'BlockFrameMasking', 'TimeOnlyBaseline', 'FrameFeatureBaseline',
-    'AlignmentModel', 'TCCLoss', 'SoftDTWLoss', 'DTWContrastiveLoss', 'VAVALoss',
+    'AlignmentModel', 'AE2ResNetEncoder', 'TCCLoss', 'SoftDTWLoss', 'DTWContrastiveLoss',
+    'VAVALoss',
 ]

@@ -33,6 +33,7 @@ reported loss value differs from the reference's by that constant; the gradients
 same.
 """
 import math
+import warnings
 
 import torch
 import torch.nn as nn
@@ -177,6 +178,12 @@ class VAVALoss(nn.Module):
     def intra_clip(self, embeds):
         """Contrastive-IDM regulariser of one clip ``[B, T, E]`` -> ``[B]``."""
         t = embeds.shape[1]
+        if t - 1 <= self.intra_window:
+            warnings.warn(
+                f'VAVALoss: in a {t}-frame clip no two frames are more than '
+                f'intra_window={self.intra_window} apart, so the intra-clip term only pulls '
+                f'frames together and the embeddings can collapse; set intra_window below '
+                f'{t - 1} (AE2: 15 for 32-frame clips).', stacklevel=2)
         steps = torch.arange(t, device=embeds.device, dtype=embeds.dtype)
         gap = steps[:, None] - steps[None, :]
         weight = 1.0 / (gap.pow(2) + 1)

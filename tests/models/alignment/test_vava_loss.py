@@ -1,4 +1,6 @@
 """VAVA: Sinkhorn transport with a virtual frame and temporal priors."""
+import warnings
+
 import pytest
 import torch
 from mmengine.logging import MessageHub
@@ -74,6 +76,15 @@ def test_intra_clip_term_pushes_far_frames_apart():
     # all frames equal: close pairs cost nothing, far pairs pay the full margin
     far_pairs = sum(abs(i - j) > 2 for i in range(6) for j in range(6))
     assert loss_fn.intra_clip(constant).item() == pytest.approx(2.0 * far_pairs / 36)
+
+
+def test_clips_too_short_for_the_intra_window_warn():
+    """AE2's window (15) on 16-frame clips: nothing is pushed apart, embeddings collapse."""
+    with pytest.warns(UserWarning, match='no two frames are more than intra_window=15'):
+        VAVALoss().intra_clip(torch.randn(1, 16, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        VAVALoss(intra_window=7).intra_clip(torch.randn(1, 16, 4))
 
 
 @pytest.mark.parametrize('kwargs', [dict(num_iters=0), dict(lambda2=0), dict(zeta=-1),
