@@ -1,4 +1,5 @@
-"""The data sample that travels with every item, from the dataset to the metrics.
+"""The data sample that travels with every item, from the dataset to the metrics, and
+the names every part of byov shares (one definition each).
 
 byov uses mmengine's :class:`~mmengine.structures.BaseDataElement` (so mmengine's
 ``pseudo_collate`` keeps one sample per item) with these fields:
@@ -20,4 +21,15 @@ from mmengine.structures import BaseDataElement
 
 EgoExoDataSample = BaseDataElement
 
-__all__ = ['EgoExoDataSample']
+#: The two camera views of the benchmark, in the order of a training pair (view a, b).
+CAMERA_VIEWS = ('ego', 'exo')
+
+#: What a model's stem reads (``model.stem.input_type`` and
+#: ``model.data_preprocessor.input_type``), mapped to the rank of one frame:
+#: ``'frames'``: normalised images ``[3, H, W]``; ``'patch_tokens'``: the frame encoder's
+#: output ``[N, D]`` (the feature cache's exact mode); ``'frame_vectors'``: the token
+#: selector's output ``[D]`` (the cache's compact mode).
+FRAME_RANKS = {'frames': 3, 'patch_tokens': 2, 'frame_vectors': 1}
+INPUT_TYPES = tuple(FRAME_RANKS)
+
+__all__ = ['EgoExoDataSample', 'CAMERA_VIEWS', 'FRAME_RANKS', 'INPUT_TYPES']

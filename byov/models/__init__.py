@@ -1,18 +1,22 @@
 """Models: BYOV and its swappable parts (each registered in ``byov.registry.MODELS``,
 masking strategies in ``MASKING``), plus the non-learning baselines.
 
-Layout by role: ``frame_encoders/`` (frozen image models), ``token_selectors.py``,
-``masking/``, ``temporal_encoder.py``, ``decoder.py`` (with ``blocks.py``), ``losses/``,
-``data_preprocessor.py``, and ``byov.py`` which puts them together.
+Layout by role: ``base.py`` (the written contracts: temporal encoder, masked decoder,
+model), ``stems.py`` (the frozen stem every model starts with), ``frame_encoders/``
+(frozen image models), ``token_selectors.py``, ``masking/``, ``temporal_encoder.py``,
+``decoder.py`` (with ``blocks.py``), ``losses/``, ``data_preprocessor.py``, ``byov.py``
+which puts them together, ``alignment/`` and ``baselines.py``.
 """
 from . import alignment, frame_encoders, losses, masking  # noqa: F401
 from .alignment import (AE2ResNetEncoder, AlignmentModel, DTWContrastiveLoss, SoftDTWLoss,
                         TCCLoss, VAVALoss)
+from .base import BaseEgoExoModel, BaseMaskedDecoder, BaseTemporalEncoder
 from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
 from .byov import BYOV
 from .data_preprocessor import EgoExoDataPreprocessor
 from .decoder import MaskedFrameDecoder
 from .frame_encoders import CLIPVisionEncoder, TinyPatchEncoder
+from .stems import FrameStem
 from .losses import MaskedReconstructionLoss
 from .masking import BlockFrameMasking, RandomFrameMasking, TailFrameMasking
 from .temporal_encoder import TemporalTransformerEncoder
@@ -24,5 +28,5 @@ __all__ = [
     'MaskedFrameDecoder', 'MaskedReconstructionLoss', 'RandomFrameMasking',
     'TailFrameMasking', 'BlockFrameMasking', 'TimeOnlyBaseline', 'FrameFeatureBaseline',
     'AlignmentModel', 'AE2ResNetEncoder', 'TCCLoss', 'SoftDTWLoss', 'DTWContrastiveLoss',
-    'VAVALoss',
+    'VAVALoss', 'FrameStem', 'BaseEgoExoModel', 'BaseTemporalEncoder', 'BaseMaskedDecoder',
 ]

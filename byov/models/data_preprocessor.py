@@ -6,11 +6,12 @@ import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 
 from byov.registry import MODELS
+from byov.structures import INPUT_TYPES
 
+# CLIP's normalisation in 0-1 units: the one definition (configs leave mean/std out to
+# get it; AE2's ResNet configs set their own)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-# what a model reads: uint8 frames, or features from the feature cache
-INPUT_TYPES = ('frames', 'patch_tokens', 'frame_vectors')
 
 
 @MODELS.register_module()
@@ -35,7 +36,7 @@ class EgoExoDataPreprocessor(BaseDataPreprocessor):
             ``'patch_tokens'`` (items ``[2, T, N, D]`` / ``[L, N, D]``) or
             ``'frame_vectors'`` (``[2, T, D]`` / ``[L, D]``). Features are stacked, moved
             to the device and cast to float32 there (they travel as float16); no
-            resizing or normalisation. Must equal the model's ``input_type``.
+            resizing or normalisation. Must equal the model's ``stem.input_type``.
         non_blocking (bool): copy batches to the device asynchronously (pair it with
             the dataloaders' ``pin_memory=True``).
     """
@@ -71,7 +72,7 @@ class EgoExoDataPreprocessor(BaseDataPreprocessor):
                 f'EgoExoDataPreprocessor(input_type={self.input_type!r}) got {inputs.dtype} '
                 'inputs. uint8 frames need input_type="frames"; features from the feature '
                 'cache (LoadClipFeatures / LoadVideoFeatures) need "patch_tokens" (exact '
-                'mode) or "frame_vectors" (compact mode). Set model.input_type and '
+                'mode) or "frame_vectors" (compact mode). Set model.stem.input_type and '
                 'model.data_preprocessor.input_type to match the pipeline.')
         if not is_frames:  # features: no resizing, no normalisation
             return dict(inputs=inputs.float(), data_samples=data.get('data_samples'))

@@ -1,10 +1,14 @@
-"""BYOV's masked-frame decoder (METHOD.md section 5), used for training only.
+"""BYOV's masked-frame decoder (``model.decoder``), used for training only; the contract it
+fulfils: :class:`~byov.models.base.BaseMaskedDecoder`.
 
 Two uses of the same weights:
 
 - masked self-view modelling (MSM): ``decoder(latent, ids_restore)``: the encoded kept
   frames of one view, mask tokens put back where frames were dropped, causal attention
-  (``causal=True``); predicts that view's frame vectors ``[B, T, D]``.
+  (``causal=True``); predicts that view's frame vectors ``[B, T, D]``. Causal restricts
+  this decoder only: the encoded kept frames it reads were encoded with full attention,
+  so a kept frame after ``t`` still reaches the prediction at ``t`` through them (the
+  reference's design).
 - masked cross-view modelling (MCM): ``decoder(latent, ids_restore, context=other)``:
   the same masked sequence concatenated with the *full* encoded other view, full
   attention; predicts the masked view's frame vectors.
@@ -15,12 +19,13 @@ import torch
 from torch import nn
 
 from byov.registry import MODELS
+from .base import BaseMaskedDecoder
 from .blocks import (TransformerBlock, causal_mask, init_mae_weights, resize_pos_embed,
                      sincos_pos_embed_1d)
 
 
 @MODELS.register_module()
-class MaskedFrameDecoder(nn.Module):
+class MaskedFrameDecoder(BaseMaskedDecoder):
     """LayerNorm(E) + Linear(E -> C), a learnable mask token, fixed sin-cos positions,
     ``num_layers`` pre-norm blocks of width C, head LayerNorm(C) + Linear(C -> D).
 
@@ -31,13 +36,15 @@ class MaskedFrameDecoder(nn.Module):
         in_channels (int): E, the encoder's width.
         embed_dims (int): C, the decoder's width.
         out_channels (int): D, the width of the frame vectors it predicts.
-        num_frames (int): positions of its positional table.
+        num_frames (int): positions of its positional table (the training clip length);
+            the model passes its ``num_frames``, configs leave it out.
         num_layers (int): transformer blocks.
         num_heads (int): attention heads.
         mlp_ratio (float): MLP hidden width / C.
         qkv_bias (bool): bias in the qkv projection.
-        causal (bool): causal (lower-triangular) attention in masked self-view
-            modelling; cross-view modelling always attends fully.
+        causal (bool): causal (lower-triangular) attention of the decoder in masked
+            self-view modelling; cross-view modelling always attends fully. The backbone
+            is not causal: see the module docstring.
         interpolate_pos (bool): as for :class:`TemporalTransformerEncoder`.
     """
 
@@ -45,13 +52,8 @@ class MaskedFrameDecoder(nn.Module):
                  num_frames: int = 32, num_layers: int = 4, num_heads: int = 16,
                  mlp_ratio: float = 4.0, qkv_bias: bool = True, causal: bool = True,
                  interpolate_pos: bool = True):
-        super().__init__()
-        self.in_channels = in_channels
+        super().__init__(in_channels, out_channels, num_frames, interpolate_pos, causal)
         self.embed_dims = embed_dims
-        self.out_channels = out_channels
-        self.num_frames = num_frames
-        self.causal = causal
-        self.interpolate_pos = interpolate_pos
         self.embed_norm = nn.LayerNorm(in_channels)
         self.embed_proj = nn.Linear(in_channels, embed_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
@@ -92,6 +94,12 @@ class MaskedFrameDecoder(nn.Module):
     def head(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, T, C] -> [B, T, D]`` predicted frame vectors."""
         return self.head_proj(self.head_norm(x))
+
+    def predict_without_blocks(self, latent: torch.Tensor,
+                               ids_restore: torch.Tensor) -> torch.Tensor:
+        """The reference code's second-view defect: restore and head, blocks skipped,
+        ``[B, K, E] -> [B, T, D]``."""
+        return self.head(self.restore(latent, ids_restore))
 
     def forward(self, latent: torch.Tensor, ids_restore: torch.Tensor,
                 context: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -1,17 +1,18 @@
-"""The shared temporal encoder of BYOV: per-frame vectors ``[B, T, D]`` in, per-frame
-embeddings ``[B, T, E]`` out (METHOD.md section 3). Its output is the representation
-every downstream task evaluates."""
+"""BYOV's temporal encoder (``model.backbone``): per-frame vectors ``[B, T, D]`` in,
+per-frame embeddings ``[B, T, E]`` out. Its output is the representation every
+downstream task evaluates. The contract it fulfils: :class:`~byov.models.base.BaseTemporalEncoder`."""
 from typing import Optional
 
 import torch
 from torch import nn
 
 from byov.registry import MODELS
+from .base import BaseTemporalEncoder
 from .blocks import TransformerBlock, init_mae_weights, resize_pos_embed, sincos_pos_embed_1d
 
 
 @MODELS.register_module()
-class TemporalTransformerEncoder(nn.Module):
+class TemporalTransformerEncoder(BaseTemporalEncoder):
     """Fixed sin-cos positions (width D) -> LayerNorm(D) + Linear(D -> E) -> LayerNorm(E)
     -> ``num_layers`` pre-norm ViT blocks of width E. No final norm.
 
@@ -20,7 +21,8 @@ class TemporalTransformerEncoder(nn.Module):
     Args:
         in_channels (int): D, width of the frame vectors (the frame encoder's width).
         embed_dims (int): E, width of the embeddings.
-        num_frames (int): positions of the positional table (the training clip length).
+        num_frames (int): positions of the positional table (the training clip length);
+            the model passes its ``num_frames``, configs leave it out.
         num_layers (int): transformer blocks.
         num_heads (int): attention heads.
         mlp_ratio (float): MLP hidden width / E.
@@ -33,11 +35,7 @@ class TemporalTransformerEncoder(nn.Module):
     def __init__(self, in_channels: int = 768, embed_dims: int = 256, num_frames: int = 32,
                  num_layers: int = 12, num_heads: int = 16, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, interpolate_pos: bool = True):
-        super().__init__()
-        self.in_channels = in_channels
-        self.embed_dims = embed_dims
-        self.num_frames = num_frames
-        self.interpolate_pos = interpolate_pos
+        super().__init__(in_channels, embed_dims, num_frames, interpolate_pos)
         # fixed, recomputed from the config: not a parameter and not saved in checkpoints
         self.register_buffer('pos_embed', sincos_pos_embed_1d(in_channels, num_frames)[None],
                              persistent=False)

@@ -8,11 +8,12 @@ _base_ = [
     '../_base_/schedules/ae2_adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    align_loss=dict(num_subset=16, ratio=2, cyclic=True))
+    num_frames={{_base_.num_frames}},
+    loss=dict(num_subset=16, ratio=2, cyclic=True))
 
 # every frame comes with the frame 15 before it (AE2's context): [C*T, 3, H, W]
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=32, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
     dict(type='LoadClipFromCache', num_context_steps=2, context_stride=15),
     dict(type='PackEgoExoInputs'),
 ]

@@ -8,12 +8,13 @@ _base_ = [
     '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
 ]
 model = dict(
+    num_frames={{_base_.num_frames}},
     data_preprocessor=dict(size=64),
-    align_loss=dict(num_subset=8, ratio=1.0, cyclic=False))
+    loss=dict(num_subset=8, ratio=1.0, cyclic=False))
 
 # every frame comes with the frame 15 before it (AE2's context): [C*T, 3, H, W]
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=16, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
     dict(type='LoadClipFromCache', num_context_steps=2, context_stride=15),
     dict(type='PackEgoExoInputs'),
 ]

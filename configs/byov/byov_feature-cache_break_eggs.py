@@ -6,19 +6,18 @@
 #   python tools/data/build_feature_cache.py configs/byov/byov_feature-cache_break_eggs.py
 #   python tools/train.py configs/byov/byov_feature-cache_break_eggs.py
 # Compact mode (3 KiB a frame; STM against the next raw frame in training, a deviation):
-# mode='compact' below and input_type='frame_vectors' in both places of `model`.
-_base_ = [
-    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_break_eggs.py',
-    '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
-]
+# mode='compact' below and input_type='frame_vectors' in model.stem and
+# model.data_preprocessor.
+_base_ = ['./byov_break_eggs.py']
 feature_cache = dict(
     cache_dir='data/cache/features',
     mode='exact',
-    frame_encoder={{_base_.model.frame_encoder}},
+    frame_encoder={{_base_.model.stem.frame_encoder}},
     data_preprocessor={{_base_.model.data_preprocessor}},
-    token_selector={{_base_.model.token_selector}})
+    token_selector={{_base_.model.stem.token_selector}})
 # the model skips CLIP (not even loaded) and reads patch tokens [B, 2, T, 196, 768]
-model = dict(input_type='patch_tokens', data_preprocessor=dict(input_type='patch_tokens'))
+model = dict(stem=dict(input_type='patch_tokens'),
+             data_preprocessor=dict(input_type='patch_tokens'))
 
 train_pipeline = [
     dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),

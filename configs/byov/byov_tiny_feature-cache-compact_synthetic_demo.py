@@ -5,17 +5,15 @@
 # *sampled* frame (docs/performance.md measures the effect). Build the cache first:
 #   python tools/data/build_feature_cache.py \
 #       configs/byov/byov_tiny_feature-cache-compact_synthetic_demo.py
-_base_ = [
-    '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
-]
+_base_ = ['./byov_tiny_synthetic_demo.py']
 feature_cache = dict(
     cache_dir='data/cache/features',
     mode='compact',
-    frame_encoder={{_base_.model.frame_encoder}},
+    frame_encoder={{_base_.model.stem.frame_encoder}},
     data_preprocessor={{_base_.model.data_preprocessor}},
-    token_selector={{_base_.model.token_selector}})
-model = dict(input_type='frame_vectors', data_preprocessor=dict(input_type='frame_vectors'))
+    token_selector={{_base_.model.stem.token_selector}})
+model = dict(stem=dict(input_type='frame_vectors'),
+             data_preprocessor=dict(input_type='frame_vectors'))
 
 train_pipeline = [
     dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
@@ -30,6 +28,3 @@ fit_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_p
 val_cfg = dict(fit_dataloader=fit_dataloader)
 test_cfg = dict(fit_dataloader=fit_dataloader)
 
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

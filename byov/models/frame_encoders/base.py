@@ -22,6 +22,9 @@ class BaseFrameEncoder(nn.Module):
     out_channels: int
     num_tokens: int
     input_size: int
+    #: the config alone rebuilds these weights (pretrained files or a seed), so
+    #: checkpoints leave them out and record :meth:`identity` instead (``FrameStem``)
+    rebuildable: bool = True
 
     def __init__(self, chunk_size: Optional[int] = None):
         super().__init__()
@@ -60,6 +63,15 @@ class BaseFrameEncoder(nn.Module):
             digest.update(f'|{name}|{tuple(tensors[name].shape)}|{t.dtype}|'.encode())
             digest.update(t.view(torch.uint8).numpy().data)
         return digest.hexdigest()
+
+    def identity(self) -> dict:
+        """What a checkpoint records instead of these weights: ``type``, ``source``
+        (the pretrained name or folder, None for weight-free encoders), ``revision``
+        (the hub commit when known) and ``fingerprint`` (:meth:`fingerprint`). Two
+        encoders are the same when type and fingerprint agree; the source may differ
+        (a hub id and a local copy of it)."""
+        return dict(type=type(self).__name__, source=getattr(self, 'source', None),
+                    revision=getattr(self, 'revision', None), fingerprint=self.fingerprint())
 
     @torch.no_grad()
     def forward(self, frames: torch.Tensor) -> torch.Tensor:

@@ -45,6 +45,10 @@ class CLIPVisionEncoder(BaseFrameEncoder):
         self.out_channels = cfg.hidden_size
         self.num_tokens = (cfg.image_size // cfg.patch_size) ** 2
         self.input_size = cfg.image_size
+        self.source = pretrained
+        self.revision = getattr(cfg, '_commit_hash', None)
+        # a random tower (pretrained=None) cannot be rebuilt: its weights stay in checkpoints
+        self.rebuildable = pretrained is not None
         self.freeze()
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:

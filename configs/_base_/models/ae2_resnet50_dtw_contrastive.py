@@ -1,4 +1,4 @@
-# AE2's own model (METHOD.md section 9; the non-object-centric `--task align` encoder):
+# AE2's own model (the non-object-centric `--task align` encoder):
 # ResNet-50 to layer3, ImageNet weights, on each frame and the frame 15 earlier, Conv3d x2,
 # max-pool, MLP -> 128-d, all trained end to end by AE2's contrastive soft-DTW loss.
 # The pipeline must load the context frames: leaf configs set num_context_steps=2,
@@ -11,20 +11,22 @@ model = dict(
         mean=[0.5, 0.5, 0.5],
         std=[0.5, 0.5, 0.5],
         size=224),
-    frame_encoder=dict(
-        type='AE2ResNetEncoder',
-        depth=50,
-        # torchvision's ResNet-50 weights, as AE2 (a local file works too); None: random
-        pretrained='https://download.pytorch.org/models/resnet50-19c8e357.pth',
-        num_context_steps=2,
-        hidden_dims=256,
-        embed_dims=128,
-        dropout=0.1,
-        frozen_stages=-1,  # AE2's --freeze_base would be 3
-        chunk_size=64),
-    token_selector=None,
-    temporal_encoder=None,
-    freeze_frame_encoder=False,
-    align_loss=dict(
+    stem=dict(
+        type='FrameStem',
+        frozen=False,  # trained end to end
+        token_selector=None,  # the encoder returns one vector per frame itself
+        frame_encoder=dict(
+            type='AE2ResNetEncoder',
+            depth=50,
+            # torchvision's ResNet-50 weights, as AE2 (a local file works too); None: random
+            pretrained='https://download.pytorch.org/models/resnet50-19c8e357.pth',
+            num_context_steps=2,
+            hidden_dims=256,
+            embed_dims=128,
+            dropout=0.1,
+            frozen_stages=-1,  # AE2's --freeze_base would be 3
+            chunk_size=64)),
+    backbone=None,
+    loss=dict(
         type='DTWContrastiveLoss', num_subset=4, ratio=1.0, margin=0.0, cyclic=False,
         subset_sampling='random', temperature=0.1, gamma=0.1, scale=0.01))

@@ -2,10 +2,7 @@
 # (TailFrameMasking: keep the first frames, predict the rest) instead of random frames,
 # for both objectives at the same ratios (self 0.4, cross 0.8). Everything else as
 # configs/byov/byov_break_eggs.py.
-_base_ = [
-    '../../_base_/models/byov_vit-b16.py', '../../_base_/datasets/ae2_break_eggs.py',
-    '../../_base_/schedules/adam_300e.py', '../../_base_/default_runtime.py'
-]
+_base_ = ['../byov_break_eggs.py']  # only what is ablated differs
 model = dict(
     self_view_masking=dict(type='TailFrameMasking'),
     cross_view_masking=dict(type='TailFrameMasking'))

@@ -1,0 +1,179 @@
+"""The stem every byov model starts with: inputs -> one vector per frame ``[B, T, D]``.
+
+Written once, used by :class:`~byov.models.BYOV`, the alignment baselines and the
+frozen-feature row. It reads one of three input types (``byov.structures.FRAME_RANKS``):
+normalised frames (frame encoder, then token selector), the frame encoder's patch tokens
+from the feature cache (token selector only) or the token selector's frame vectors from
+the cache (nothing runs).
+
+Checkpoints: a frozen frame encoder whose weights the config rebuilds (pretrained CLIP,
+the seeded tiny encoder) is left out of the state dict; its identity (type, source,
+revision, fingerprint of the weights) is recorded in the state dict's metadata instead,
+and loading refuses a checkpoint whose recorded encoder differs from the one the config
+builds.
+"""
+from typing import Optional, Tuple
+
+import torch
+from torch import nn
+
+from byov.registry import MODELS
+from byov.structures import FRAME_RANKS, INPUT_TYPES
+from .frame_encoders.base import BaseFrameEncoder
+
+METADATA_KEY = 'frame_encoder'  # of the stem's entry in state_dict._metadata
+
+
+class FrameEncoderMismatchError(RuntimeError):
+    """A checkpoint was trained on another frozen frame encoder than the config builds."""
+
+
+@MODELS.register_module()
+class FrameStem(nn.Module):
+    """Frame encoder -> token selector, or cached features: ``[B, T, *frame] -> [B, T, D]``.
+
+    Args:
+        frame_encoder (dict | None): ``[B, T, 3, H, W] -> [B, T, N, D]`` (a
+            ``BaseFrameEncoder`` such as ``CLIPVisionEncoder``), or an encoder that returns
+            frame vectors ``[B, T, D]`` itself (``AE2ResNetEncoder``, with
+            ``token_selector=None``). Built only for ``input_type='frames'``; with cached
+            features the config only describes what built the cache.
+        token_selector (dict | None): ``[B, T, N, D] -> [B, T, D]`` (``SelectiveTokenMerging``,
+            ``MeanTokenPooling``); None when the frame encoder returns vectors. Not run on
+            ``'frame_vectors'``.
+        input_type (str): ``'frames'``, ``'patch_tokens'`` or ``'frame_vectors'``; the
+            data preprocessor's ``input_type`` must be the same.
+        frozen (bool): the frame encoder gets no gradient and stays in eval mode (True).
+            False trains it with the model, which needs a trainable encoder (e.g.
+            ``AE2ResNetEncoder``); a ``BaseFrameEncoder`` is frozen by construction and
+            is refused with ``frozen=False``.
+    """
+
+    def __init__(self, frame_encoder: Optional[dict] = None,
+                 token_selector: Optional[dict] = None, input_type: str = 'frames',
+                 frozen: bool = True):
+        super().__init__()
+        if input_type not in INPUT_TYPES:
+            raise ValueError(f'FrameStem: input_type must be one of {INPUT_TYPES}, got '
+                             f'{input_type!r}.')
+        if input_type == 'frames' and frame_encoder is None:
+            raise ValueError("FrameStem: input_type='frames' needs a frame_encoder config.")
+        if input_type == 'patch_tokens' and token_selector is None:
+            raise ValueError("FrameStem: input_type='patch_tokens' needs a token_selector "
+                             'config (the cached tokens are merged here).')
+        if not frozen and input_type != 'frames':
+            raise ValueError(f'FrameStem: frozen=False trains the frame encoder, which '
+                             f'input_type={input_type!r} does not run; set frozen=True.')
+        self.input_type = input_type
+        self.frozen = frozen
+        self.frame_encoder_cfg = frame_encoder
+        self.frame_encoder = MODELS.build(frame_encoder) if input_type == 'frames' else None
+        self.token_selector = (MODELS.build(token_selector)
+                               if token_selector and input_type != 'frame_vectors' else None)
+        if self.frame_encoder is not None:
+            self._setup_training()
+        self._identity = None  # cached: hashing ViT-L's weights takes seconds
+        self._load_prefix = None  # set while loading: where the identity was checked
+        self.register_state_dict_post_hook(_leave_out_rebuildable_encoder)
+        self.register_load_state_dict_post_hook(_forgive_left_out_encoder)
+
+    def _setup_training(self):
+        encoder = self.frame_encoder
+        name = type(encoder).__name__
+        if self.frozen:
+            for param in encoder.parameters():
+                param.requires_grad_(False)
+            return
+        if isinstance(encoder, BaseFrameEncoder) or not any(
+                p.requires_grad for p in encoder.parameters()):
+            raise ValueError(
+                f'FrameStem: frozen=False would train the frame encoder, but {name} is frozen '
+                'by construction (no trainable parameters, no gradient), so nothing would be '
+                'trained. Keep frozen=True, or use a trainable frame encoder such as '
+                'AE2ResNetEncoder.')
+
+    @property
+    def out_channels(self) -> Optional[int]:
+        """D, or None when the frame encoder is not built (cached features)."""
+        return getattr(self.frame_encoder, 'out_channels', None)
+
+    @property
+    def frame_rank(self) -> int:
+        return FRAME_RANKS[self.input_type]
+
+    @property
+    def leaves_out_frame_encoder(self) -> bool:
+        """Whether checkpoints leave the frame encoder's weights out (rebuilt from the
+        config, identity recorded)."""
+        return (self.frame_encoder is not None and self.frozen
+                and getattr(self.frame_encoder, 'rebuildable', False))
+
+    def ignorable_checkpoint_prefixes(self) -> Tuple[str, ...]:
+        """Relative key prefixes a strict load may ignore (see ``BaseEgoExoModel``)."""
+        if self.frame_encoder is None or self.leaves_out_frame_encoder:
+            return ('frame_encoder.',)
+        return ()
+
+    def identity(self) -> Optional[dict]:
+        if self._identity is None and hasattr(self.frame_encoder, 'identity'):
+            self._identity = self.frame_encoder.identity()
+        return self._identity
+
+    def train(self, mode: bool = True):
+        """A frozen frame encoder stays in eval mode."""
+        super().train(mode)
+        if self.frame_encoder is not None and self.frozen:
+            self.frame_encoder.eval()
+        return self
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """``inputs [B, T, *frame]`` of ``input_type`` -> frame vectors ``[B, T, D]``."""
+        if self.input_type == 'frames':
+            with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
+                tokens = self.frame_encoder(inputs)
+                return tokens if self.token_selector is None else self.token_selector(tokens)
+        with torch.no_grad():
+            return inputs if self.token_selector is None else self.token_selector(inputs)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs):
+        self._load_prefix = None
+        recorded = local_metadata.get(METADATA_KEY)
+        encoder_keys = [k for k in state_dict if k.startswith(prefix + 'frame_encoder.')]
+        if recorded and self.frame_encoder is not None and not encoder_keys:
+            current = self.identity()
+            if current is None or any(recorded.get(k) != current.get(k)
+                                      for k in ('type', 'fingerprint')):
+                raise FrameEncoderMismatchError(
+                    f'The checkpoint was trained on the frozen frame encoder {recorded}, but '
+                    f'the config builds {current}. Its weights are not in the checkpoint (they '
+                    'are rebuilt from the config), so the results would be wrong; set '
+                    f'model.{prefix}frame_encoder to the encoder the checkpoint was trained '
+                    'with.')
+            self._load_prefix = prefix  # identity checked: the left-out keys are expected
+        if encoder_keys:  # weights come from the checkpoint: the cached identity is stale
+            self._identity = None
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+
+
+def _leave_out_rebuildable_encoder(stem: FrameStem, state_dict, prefix, local_metadata):
+    """State-dict hook: drop the rebuildable frozen encoder's weights, record its identity."""
+    if stem.frame_encoder is None:
+        return
+    identity = stem.identity()
+    if identity is not None:
+        local_metadata[METADATA_KEY] = dict(identity)
+    if stem.leaves_out_frame_encoder:
+        for key in [k for k in state_dict if k.startswith(prefix + 'frame_encoder.')]:
+            del state_dict[key]
+
+
+def _forgive_left_out_encoder(stem: FrameStem, incompatible_keys):
+    """Load post-hook: the left-out encoder keys are not missing when the checkpoint
+    recorded the encoder's identity and it matched."""
+    if stem._load_prefix is None or not stem.leaves_out_frame_encoder:
+        return
+    skip = stem._load_prefix + 'frame_encoder.'
+    incompatible_keys.missing_keys[:] = [
+        k for k in incompatible_keys.missing_keys if not k.startswith(skip)]
