@@ -243,8 +243,9 @@ class BaseEgoExoModel(BaseModel):
                 embeds = self.extract_feat(inputs.flatten(0, 1))  # pairs [B, 2, T, ...]
                 return embeds.unflatten(0, inputs.shape[:2])
             return self.extract_feat(inputs)
-        raise ValueError(f"{type(self).__name__}: mode must be 'loss', 'predict' or "
-                         f"'tensor', got {mode!r}.")
+        # RuntimeError, as mmaction2's recognizers
+        raise RuntimeError(f"{type(self).__name__}: mode must be 'loss', 'predict' or "
+                           f"'tensor', got {mode!r}.")
 
     def check_inputs(self, inputs, what: str):
         """``what``: 'loss' (pairs ``[B, 2, T, *frame]``) or 'predict' (whole videos

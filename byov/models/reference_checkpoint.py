@@ -5,11 +5,11 @@ children, so its ``state_dict`` holds:
 
 - ``model.base_model.vision_model.*``: the frozen Hugging Face ``CLIPVisionModel``
   (transformers 4 layout; without ``vision_model.`` under transformers 5), ->
-  ``frame_encoder.clip.*``. Older transformers also saved the buffer
+  ``stem.frame_encoder.clip.*``. Older transformers also saved the buffer
   ``embeddings.position_ids``, which is recomputed and dropped.
 - ``encoder.*`` (``byov_encoder``): ``embedding_layer.{0,1}`` (LayerNorm, Linear) ->
-  ``encoder.embed_norm`` / ``encoder.embed_proj``; ``norm`` -> ``encoder.pre_norm``;
-  ``encoder.{i}`` (timm ``Block``) -> ``encoder.blocks.{i}``; ``pos_embed`` (a frozen
+  ``backbone.embed_norm`` / ``backbone.embed_proj``; ``norm`` -> ``backbone.pre_norm``;
+  ``encoder.{i}`` (timm ``Block``) -> ``backbone.blocks.{i}``; ``pos_embed`` (a frozen
   sin-cos table) is checked and dropped (byov recomputes it from ``num_frames``).
 - ``decoder.*`` (``byov_decoder``): ``decoder_embed.{0,1}`` -> ``decoder.embed_norm`` /
   ``decoder.embed_proj``; ``mask_token``; ``decoder.{i}`` (``TemporalBlock``, timm
@@ -31,11 +31,11 @@ _BLOCK = r'(\d+)\.((?:norm1|norm2|attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)\.(?:we
 _WB = r'(weight|bias)'
 
 RENAMES = [  # (reference key pattern, toolkit key template)
-    (r'model\.base_model\.(?:vision_model\.)?(.+)', r'frame_encoder.clip.\1'),
-    (rf'encoder\.embedding_layer\.0\.{_WB}', r'encoder.embed_norm.\1'),
-    (rf'encoder\.embedding_layer\.1\.{_WB}', r'encoder.embed_proj.\1'),
-    (rf'encoder\.norm\.{_WB}', r'encoder.pre_norm.\1'),
-    (rf'encoder\.encoder\.{_BLOCK}', r'encoder.blocks.\1.\2'),
+    (r'model\.base_model\.(?:vision_model\.)?(.+)', r'stem.frame_encoder.clip.\1'),
+    (rf'encoder\.embedding_layer\.0\.{_WB}', r'backbone.embed_norm.\1'),
+    (rf'encoder\.embedding_layer\.1\.{_WB}', r'backbone.embed_proj.\1'),
+    (rf'encoder\.norm\.{_WB}', r'backbone.pre_norm.\1'),
+    (rf'encoder\.encoder\.{_BLOCK}', r'backbone.blocks.\1.\2'),
     (rf'decoder\.decoder_embed\.0\.{_WB}', r'decoder.embed_norm.\1'),
     (rf'decoder\.decoder_embed\.1\.{_WB}', r'decoder.embed_proj.\1'),
     (r'decoder\.mask_token', r'decoder.mask_token'),
@@ -91,12 +91,23 @@ def convert_reference_state_dict(state_dict: Dict[str, torch.Tensor]
         raise ReferenceCheckpointError(
             f'{len(unknown)} key(s) of the checkpoint are not in the BYOV reference layout:\n  '
             + '\n  '.join(sorted(unknown)))
-    for part in ('encoder', 'decoder'):
-        ids = {int(k.split('.')[2]) for k in converted if k.startswith(f'{part}.blocks.')}
+    for part, module in (('encoder', 'backbone'), ('decoder', 'decoder')):
+        ids = {int(k.split('.')[2]) for k in converted if k.startswith(f'{module}.blocks.')}
         info[f'{part}_layers'] = len(ids)
         if ids != set(range(len(ids))):
             raise ReferenceCheckpointError(f'{part} blocks are not numbered 0..n-1: {sorted(ids)}')
     return converted, info
+
+
+def _full_state(model: torch.nn.Module) -> Dict[str, torch.Tensor]:
+    """Every parameter and persistent buffer, the frozen frame encoder's too (which
+    ``model.state_dict()`` leaves out when the config rebuilds it)."""
+    state = dict(model.named_parameters())
+    for module_name, module in model.named_modules():
+        for name, buffer in module.named_buffers(recurse=False):
+            if name not in module._non_persistent_buffers_set:
+                state[f'{module_name}.{name}' if module_name else name] = buffer
+    return state
 
 
 def check_against_model(state_dict: Dict[str, torch.Tensor], info: dict,
@@ -104,7 +115,7 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], info: dict,
     """Raise :class:`ReferenceCheckpointError` unless ``state_dict`` fits ``model``
     exactly: same keys, same shapes, and positional tables as long as the model's
     ``num_frames`` (a mismatch would silently shift every position)."""
-    expected = model.state_dict()
+    expected = _full_state(model)
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
     wrong_shape = sorted(
@@ -115,13 +126,14 @@ def check_against_model(state_dict: Dict[str, torch.Tensor], info: dict,
                          ('not in the model', unexpected), ('shape mismatch', wrong_shape)):
         if items:
             problems.append(f'{title} ({len(items)}):\n  ' + '\n  '.join(items))
-    for part in ('encoder', 'decoder'):
+    for part, name in (('encoder', 'backbone'), ('decoder', 'decoder')):
         length: Optional[int] = info.get(f'{part}_num_frames')
-        module = getattr(model, part)
+        module = getattr(model, name)
         if length is not None and length != module.num_frames:
             problems.append(
                 f'the checkpoint was trained with {length} frames per clip but the config has '
-                f'{part}.num_frames={module.num_frames}; set model.{part}.num_frames={length}.')
+                f'model.num_frames={module.num_frames} ({name}.num_frames); set '
+                f'model.num_frames={length}.')
     if problems:
         raise ReferenceCheckpointError(
             'The converted checkpoint does not fit the model:\n' + '\n'.join(problems))

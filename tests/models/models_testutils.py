@@ -10,11 +10,17 @@ TINY_CLIP = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                  num_attention_heads=2, image_size=32, patch_size=8)  # N=16, D=32
 
 
+# frames per clip of the dataset configs each model config is used with
+NUM_FRAMES = {'byov_tiny': 16}
+
+
 def model_cfg(name='byov_tiny', **overrides):
-    """``model`` of ``configs/_base_/models/<name>.py`` as a dict, with top-level keys
-    replaced by ``overrides``."""
+    """``model`` of ``configs/_base_/models/<name>.py`` as a dict, with ``num_frames`` set
+    (leaf configs read it from their dataset config) and top-level keys replaced by
+    ``overrides``."""
     path = REPO / 'configs' / '_base_' / 'models' / f'{name}.py'
     cfg = Config.fromfile(str(path)).model.to_dict()
+    cfg['num_frames'] = NUM_FRAMES.get(name, 32)
     cfg.update(overrides)
     return cfg
 
@@ -24,9 +30,9 @@ def weight_free(cfg):
     224 with patch 16 for ViT-B/16, 14 for ViT-L/14, so N=196 or 256): builds without
     downloading weights."""
     cfg = copy.deepcopy(cfg)
-    encoder = cfg['frame_encoder']
+    encoder = cfg['stem']['frame_encoder']
     if encoder['type'] == 'CLIPVisionEncoder':
-        cfg['frame_encoder'] = dict(
-            type='TinyPatchEncoder', embed_dims=cfg['encoder']['in_channels'],
+        cfg['stem']['frame_encoder'] = dict(
+            type='TinyPatchEncoder', embed_dims=cfg['backbone']['in_channels'],
             patch_size=14 if 'patch14' in encoder['pretrained'] else 16, input_size=224)
     return cfg

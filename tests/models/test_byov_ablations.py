@@ -19,7 +19,7 @@ def _step(model):
     """One loss and backward on two random 16-frame pairs; returns the loss names."""
     torch.manual_seed(0)
     model.train()
-    size = model.frame_encoder.input_size
+    size = model.stem.frame_encoder.input_size
     pairs = [torch.randint(0, 256, (2, 16, 3, size, size), dtype=torch.uint8)
              for _ in range(2)]
     losses = model(**model.data_preprocessor(dict(inputs=pairs), True), mode='loss')
@@ -62,4 +62,4 @@ def test_ablation_configs_train(path):
     if 'no-causal' in path.name:
         assert not model.decoder.causal
     if 'no-stm' in path.name:
-        assert type(model.token_selector).__name__ == 'MeanTokenPooling'
+        assert type(model.stem.token_selector).__name__ == 'MeanTokenPooling'

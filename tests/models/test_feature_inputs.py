@@ -1,5 +1,5 @@
-"""Models reading the feature cache (``input_type``), encoder fingerprints, the feature
-configs, and mixed-precision safety."""
+"""Models reading the feature cache (``stem.input_type``), encoder fingerprints, the
+feature configs, and mixed-precision safety."""
 import pathlib
 
 import pytest
@@ -16,9 +16,23 @@ MODES = {'patch_tokens': 'exact', 'frame_vectors': 'compact'}
 
 
 def _feature_model(input_type, **overrides):
-    cfg = model_cfg(input_type=input_type, **overrides)
+    cfg = model_cfg(**overrides)
+    cfg['stem'] = dict(cfg['stem'], input_type=input_type)
     cfg['data_preprocessor'] = dict(cfg['data_preprocessor'], input_type=input_type)
     return MODELS.build(cfg)
+
+
+def _stm(tokens, ratio=0.3):
+    """Selective token merging written out, independently of the module: per frame,
+    the mean of the round(N * ratio) tokens that change most towards the next frame
+    (the last frame reuses the last pair)."""
+    T, N = tokens.shape[:2]
+    out = []
+    for t in range(T):
+        u = min(t, T - 2)
+        score = (tokens[u + 1] - tokens[u]).abs().mean(-1)
+        out.append(tokens[t, score.topk(round(N * ratio)).indices].mean(0))
+    return torch.stack(out)
 
 
 def _frames(batch_size=2, num_frames=16, seed=0):
@@ -30,15 +44,17 @@ def _frames(batch_size=2, num_frames=16, seed=0):
 def _tokens(model, frames):
     """What the cache's exact mode stores (float32 here): the frame encoder's output."""
     data = model.data_preprocessor(dict(inputs=frames), True)
-    return list(model.frame_encoder(data['inputs'].flatten(0, 1)).unflatten(0, (-1, 2)))
+    tokens = model.stem.frame_encoder(data['inputs'].flatten(0, 1))
+    return list(tokens.unflatten(0, (-1, 2)))
 
 
 @pytest.mark.parametrize('input_type', sorted(MODES))
 def test_model_trains_one_step_from_features(input_type):
     torch.manual_seed(0)
     model = _feature_model(input_type)
-    assert model.frame_encoder is None  # not built, not in checkpoints
-    assert not any(k.startswith('frame_encoder') for k in model.state_dict())
+    assert model.stem.frame_encoder is None  # not built, not in checkpoints
+    assert not any('frame_encoder' in k for k in model.state_dict())
+    assert model.ignorable_checkpoint_prefixes() == ('stem.frame_encoder.',)
     shape = (2, 16, 64, 128) if input_type == 'patch_tokens' else (2, 16, 128)
     items = [torch.randn(shape).half() for _ in range(2)]  # as the cache stores them
     data = model.data_preprocessor(dict(inputs=items), True)
@@ -76,23 +92,26 @@ def test_patch_tokens_give_the_frame_path_losses_and_embeddings():
 def test_feature_baseline_reads_tokens_and_vectors():
     tokens = torch.randn(1, 10, 64, 128)
     with DefaultScope.overwrite_default_scope('byov'):
-        base = dict(type='FrameFeatureBaseline', frame_encoder=None,
+        stem = dict(type='FrameStem', frame_encoder=None,
                     token_selector=dict(type='SelectiveTokenMerging', ratio=0.3))
-        exact = MODELS.build(dict(base, input_type='patch_tokens', data_preprocessor=dict(
-            type='EgoExoDataPreprocessor', input_type='patch_tokens')))
-        compact = MODELS.build(dict(base, input_type='frame_vectors', data_preprocessor=dict(
-            type='EgoExoDataPreprocessor', input_type='frame_vectors')))
+        exact = MODELS.build(dict(
+            type='FrameFeatureBaseline', stem=dict(stem, input_type='patch_tokens'),
+            data_preprocessor=dict(type='EgoExoDataPreprocessor', input_type='patch_tokens')))
+        compact = MODELS.build(dict(
+            type='FrameFeatureBaseline', stem=dict(stem, input_type='frame_vectors'),
+            data_preprocessor=dict(type='EgoExoDataPreprocessor', input_type='frame_vectors')))
     from mmengine.structures import BaseDataElement
     sample = [BaseDataElement(metainfo=dict(num_frames=10))]
-    vectors = exact(tokens, sample)[0].embeds
+    vectors = exact(tokens, sample, mode='predict')[0].embeds
     assert vectors.shape == (10, 128)
-    torch.testing.assert_close(torch.from_numpy(vectors), exact.token_selector(tokens)[0])
-    assert (compact(torch.from_numpy(vectors)[None], sample)[0].embeds == vectors).all()
+    torch.testing.assert_close(torch.from_numpy(vectors), _stm(tokens[0]))
+    assert (compact(torch.from_numpy(vectors)[None], sample, mode='predict')[0].embeds
+            == vectors).all()
 
 
 def test_mismatched_inputs_are_explained():
     with pytest.raises(ValueError, match='data_preprocessor.input_type'):
-        MODELS.build(model_cfg(input_type='patch_tokens'))
+        MODELS.build(model_cfg(stem=dict(model_cfg()['stem'], input_type='patch_tokens')))
     with pytest.raises(ValueError, match='input_type must be one of'):
         _feature_model('features')
     model = _feature_model('patch_tokens')
@@ -100,7 +119,7 @@ def test_mismatched_inputs_are_explained():
         model.data_preprocessor(dict(inputs=_frames(1)), True)
     with pytest.raises(ValueError, match=r'takes pairs \[B, 2, T, N, D\]'):
         model(torch.randn(1, 2, 16, 128), mode='loss')
-    with pytest.raises(ValueError, match='width 96 but encoder.in_channels=128'):
+    with pytest.raises(ValueError, match='width 96 but backbone.in_channels=128'):
         model(torch.randn(1, 2, 16, 64, 96), mode='loss')
     with pytest.raises(ValueError, match='got torch.float32 inputs'):
         MODELS.build(model_cfg()).data_preprocessor(dict(inputs=[torch.randn(2, 16, 128)]))
@@ -134,11 +153,11 @@ def test_clip_fingerprint_follows_the_weights(tiny_clip_dir):
 def test_feature_configs_build_without_the_frame_encoder(path):
     cfg = Config.fromfile(str(path))
     model = MODELS.build(cfg.model.to_dict())  # the CLIP config loads no weights
-    assert model.frame_encoder is None
+    assert model.stem.frame_encoder is None
     datasets = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader,
                 cfg.val_cfg.fit_dataloader, cfg.test_cfg.fit_dataloader, cfg.fit_dataloader]
     for loader in datasets:
         feature_cache = loader.dataset.feature_cache
-        assert MODES[model.input_type] == feature_cache.mode
-        assert feature_cache.frame_encoder == cfg.model.frame_encoder
+        assert MODES[model.stem.input_type] == feature_cache.mode
+        assert feature_cache.frame_encoder == cfg.model.stem.frame_encoder
         assert loader.dataset.pipeline[-2].type in ('LoadClipFeatures', 'LoadVideoFeatures')

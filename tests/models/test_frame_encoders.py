@@ -28,20 +28,23 @@ def test_clip_from_local_folder_is_frozen_and_drops_cls(tiny_clip_dir):
 
 def test_clip_inside_byov_stays_frozen_through_train_and_init_weights(tiny_clip_dir):
     cfg = model_cfg(
-        frame_encoder=dict(type='CLIPVisionEncoder', pretrained=tiny_clip_dir,
-                           local_files_only=True),
-        encoder=dict(type='TemporalTransformerEncoder', in_channels=32, embed_dims=32,
-                     num_frames=8, num_layers=1, num_heads=4),
+        num_frames=8,
+        stem=dict(type='FrameStem', token_selector=dict(type='SelectiveTokenMerging'),
+                  frame_encoder=dict(type='CLIPVisionEncoder', pretrained=tiny_clip_dir,
+                                     local_files_only=True)),
+        backbone=dict(type='TemporalTransformerEncoder', in_channels=32, embed_dims=32,
+                      num_layers=1, num_heads=4),
         decoder=dict(type='MaskedFrameDecoder', in_channels=32, embed_dims=32, out_channels=32,
-                     num_frames=8, num_layers=1, num_heads=4))
+                     num_layers=1, num_heads=4))
     model = MODELS.build(cfg)
-    before = {k: v.clone() for k, v in model.frame_encoder.state_dict().items()}
+    encoder = model.stem.frame_encoder
+    before = {k: v.clone() for k, v in encoder.state_dict().items()}
     model.init_weights()  # mmengine's Runner calls this before training
     model.train()
-    assert not model.frame_encoder.training and model.encoder.training
-    assert all(torch.equal(v, before[k]) for k, v in model.frame_encoder.state_dict().items())
+    assert not encoder.training and model.backbone.training
+    assert all(torch.equal(v, before[k]) for k, v in encoder.state_dict().items())
     trainable = {n.split('.')[0] for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == {'encoder', 'decoder'}
+    assert trainable == {'backbone', 'decoder'}
 
 
 def test_tiny_patch_encoder_is_weight_free_and_deterministic():

@@ -162,13 +162,16 @@ def reference(tiny_clip_dir, tmp_path_factory):
     config = folder / 'byov_ref_tiny.py'
     config.write_text(f'''model = dict(
     type='BYOV',
-    frame_encoder=dict(type='CLIPVisionEncoder', pretrained={tiny_clip_dir!r},
-                       local_files_only=True),
-    token_selector=dict(type='SelectiveTokenMerging', ratio=0.3),
-    encoder=dict(type='TemporalTransformerEncoder', in_channels={D}, embed_dims={E},
-                 num_frames={NUM_FRAMES}, num_layers=2, num_heads=4),
+    num_frames={NUM_FRAMES},
+    stem=dict(
+        type='FrameStem',
+        frame_encoder=dict(type='CLIPVisionEncoder', pretrained={tiny_clip_dir!r},
+                           local_files_only=True),
+        token_selector=dict(type='SelectiveTokenMerging', ratio=0.3)),
+    backbone=dict(type='TemporalTransformerEncoder', in_channels={D}, embed_dims={E},
+                  num_layers=2, num_heads=4),
     decoder=dict(type='MaskedFrameDecoder', in_channels={E}, embed_dims={E}, out_channels={D},
-                 num_frames={NUM_FRAMES}, num_layers=2, num_heads=4))
+                 num_layers=2, num_heads=4))
 ''')
     return ref, state_dict, folder, str(config)
 
@@ -225,9 +228,9 @@ def test_unknown_missing_and_mismatched_keys_are_listed(reference):
     with pytest.raises(ReferenceCheckpointError, match='encoder.extra.weight'):
         tool.main([_save(folder, extra, 'extra.ckpt'), str(folder / 'x.pth'), '--trust-code'])
     missing = {k: v for k, v in state_dict.items() if k != 'encoder.encoder.1.mlp.fc2.bias'}
-    with pytest.raises(ReferenceCheckpointError, match=r'encoder\.blocks\.1\.mlp\.fc2\.bias'):
+    with pytest.raises(ReferenceCheckpointError, match=r'backbone\.blocks\.1\.mlp\.fc2\.bias'):
         tool.main([_save(folder, missing, 'missing.ckpt'), str(folder / 'x.pth'),
                    '--config', config, '--trust-code'])
-    with pytest.raises(ReferenceCheckpointError, match='model.encoder.num_frames=8'):
+    with pytest.raises(ReferenceCheckpointError, match='model.num_frames=8'):
         tool.main([_save(folder, state_dict), str(folder / 'x.pth'), '--config', config,
-                   '--trust-code', '--cfg-options', 'model.encoder.num_frames=16'])
+                   '--trust-code', '--cfg-options', 'model.num_frames=16'])

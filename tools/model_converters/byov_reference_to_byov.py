@@ -11,7 +11,7 @@ Every key is accounted for (the mapping is in :mod:`byov.models.reference_checkp
 an unknown key is an error. With ``--config`` the model is built and the converted
 weights must fit it exactly (keys, shapes, frames per clip); this builds the frame
 encoder, so its CLIP weights must be available (hub cache or a local folder, e.g.
-``--cfg-options model.frame_encoder.pretrained=/path/to/clip``). The output is
+``--cfg-options model.stem.frame_encoder.pretrained=/path/to/clip``). The output is
 ``{'state_dict': ..., 'meta': ...}``, loadable with ``load_from`` or ``tools/test.py``.
 """
 import argparse
@@ -33,7 +33,7 @@ def parse_args(argv=None):
     parser.add_argument('--config', help='a byov config whose model must load the result '
                         'exactly (recommended)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. model.encoder.num_frames=20')
+                        help='override config entries, e.g. model.num_frames=20')
     parser.add_argument('--trust-code', action='store_true',
                         help='allow loading a pickle that runs code (Lightning checkpoints '
                         'need it); only for files you trust')

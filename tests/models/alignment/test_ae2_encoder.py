@@ -75,14 +75,14 @@ def test_context_indices():
 
 def test_alignment_model_trains_the_encoder_end_to_end():
     cfg = dict(
-        type='AlignmentModel',
-        frame_encoder=dict(type='AE2ResNetEncoder', depth=18, hidden_dims=16, embed_dims=8),
-        token_selector=None, temporal_encoder=None, freeze_frame_encoder=False,
-        align_loss=dict(type='TCCLoss'),
+        type='AlignmentModel', num_frames=4,
+        stem=dict(type='FrameStem', frozen=False, token_selector=None, frame_encoder=dict(
+            type='AE2ResNetEncoder', depth=18, hidden_dims=16, embed_dims=8)),
+        backbone=None, loss=dict(type='TCCLoss'),
         data_preprocessor=dict(type='EgoExoDataPreprocessor', mean=[0.5] * 3, std=[0.5] * 3))
     torch.manual_seed(0)
     model = MODELS.build(cfg).train()
-    assert model.frame_encoder.training
+    assert model.stem.frame_encoder.training
     pairs = torch.randn(2, 2, 2 * 4, 3, SIZE, SIZE)  # 4 steps per clip, with context
     loss = model(pairs, mode='loss')['loss_align']
     loss.backward()
@@ -91,4 +91,4 @@ def test_alignment_model_trains_the_encoder_end_to_end():
     model.eval()
     assert model(pairs[0, :1], mode='tensor').shape == (1, 4, 8)
     with pytest.raises(ValueError, match='nothing to train'):
-        MODELS.build(dict(cfg, freeze_frame_encoder=True))
+        MODELS.build(dict(cfg, stem=dict(cfg['stem'], frozen=True)))

@@ -44,12 +44,13 @@ class AlignTestStepsSpyLoss(nn.Module):
 def model_cfg(align_loss, frame_encoder=None):
     return dict(
         type='AlignmentModel',
-        frame_encoder=frame_encoder or dict(
+        num_frames=FRAMES,
+        stem=dict(type='FrameStem', frame_encoder=frame_encoder or dict(
             type='TinyPatchEncoder', embed_dims=WIDTH, patch_size=8, input_size=SIZE),
-        token_selector=dict(type='SelectiveTokenMerging', ratio=0.5),
-        temporal_encoder=dict(type='TemporalTransformerEncoder', in_channels=WIDTH,
-                              embed_dims=EMBED, num_frames=FRAMES, num_layers=1, num_heads=2),
-        align_loss=align_loss,
+            token_selector=dict(type='SelectiveTokenMerging', ratio=0.5)),
+        backbone=dict(type='TemporalTransformerEncoder', in_channels=WIDTH,
+                      embed_dims=EMBED, num_layers=1, num_heads=2),
+        loss=align_loss,
         data_preprocessor=dict(type='EgoExoDataPreprocessor'))
 
 
@@ -72,11 +73,12 @@ def test_loss_reaches_every_trainable_parameter(align_loss):
 def test_frame_encoder_is_frozen():
     model = MODELS.build(model_cfg(dict(type='SoftDTWLoss'),
                                    dict(type='AlignTestLinearFrameEncoder')))
-    assert not any(p.requires_grad for p in model.frame_encoder.parameters())
+    encoder = model.stem.frame_encoder
+    assert not any(p.requires_grad for p in encoder.parameters())
     model.train()
-    assert not model.frame_encoder.training and model.temporal_encoder.training
+    assert not encoder.training and model.backbone.training
     model(torch.randn(1, 2, FRAMES, 3, SIZE, SIZE), mode='loss')['loss_align'].backward()
-    assert all(p.grad is None for p in model.frame_encoder.parameters())
+    assert all(p.grad is None for p in encoder.parameters())
 
 
 def test_train_step_from_uint8_items():
@@ -98,9 +100,9 @@ def test_frame_inds_of_view_a_reach_the_loss():
                                                          np.zeros(FRAMES, int))))
                for k in range(2)]
     model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), samples, mode='loss')
-    assert model.align_loss.steps.tolist() == [list(range(k, k + FRAMES)) for k in range(2)]
+    assert model.loss_module.steps.tolist() == [list(range(k, k + FRAMES)) for k in range(2)]
     model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')  # no samples: no steps
-    assert model.align_loss.steps is None
+    assert model.loss_module.steps is None
 
 
 def test_predict_contract():
