@@ -69,12 +69,11 @@ def model_config(name, input_type=None):
     else:
         cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/byov_vit-b16.py'))
         cfg = cfg.model.to_dict()
-        cfg['frame_encoder'] = dict(type='CLIPVisionEncoder', pretrained=None,
-                                    config=VIT_B16, chunk_size=64)
-        _, num_frames, _ = MODELS[name]
-        cfg['encoder']['num_frames'] = cfg['decoder']['num_frames'] = num_frames
+        cfg['stem']['frame_encoder'] = dict(type='CLIPVisionEncoder', pretrained=None,
+                                            config=VIT_B16, chunk_size=64)
+        _, cfg['num_frames'], _ = MODELS[name]
     if input_type:
-        cfg['input_type'] = input_type
+        cfg['stem'] = dict(cfg['stem'], input_type=input_type)
         cfg['data_preprocessor'] = dict(cfg['data_preprocessor'], input_type=input_type)
     return cfg
 
@@ -115,14 +114,16 @@ def prepare(args, work_dir):
         total = sum(v['num_frames'] for v in videos.video_infos)
         model = build_model(name, device=args.device)
         cfg = model_config(name)
-        fingerprint = (model.frame_encoder.fingerprint(), model.frame_encoder.input_size)
+        stem = model.stem
+        fingerprint = (stem.frame_encoder.fingerprint(), stem.frame_encoder.input_size)
         info[name] = dict(num_frames=total)
         for mode in ('exact', 'compact'):
-            cache = FeatureCache(osp.join(work_dir, 'features'), mode, cfg['frame_encoder'],
-                                 cfg['data_preprocessor'], cfg['token_selector'],
+            cache = FeatureCache(osp.join(work_dir, 'features'), mode,
+                                 cfg['stem']['frame_encoder'], cfg['data_preprocessor'],
+                                 cfg['stem']['token_selector'],
                                  frame_size=frame_size, fingerprint=fingerprint)
-            extractor = FeatureExtractor(mode, model.frame_encoder, model.data_preprocessor,
-                                         model.token_selector)
+            extractor = FeatureExtractor(mode, stem.frame_encoder, model.data_preprocessor,
+                                         stem.token_selector)
             start = time.perf_counter()
             stats = cache.build(videos.records, videos.frame_cache, extractor,
                                 desc=f'{name} {mode} cache')

@@ -41,7 +41,8 @@ def project(tmp_path_factory):
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     (root / 'my_plugins' / '__init__.py').write_text('')
-    os.symlink(REPO / 'configs' / '_base_', root / 'configs' / '_base_')
+    for folder in ('_base_', 'byov'):  # the page's configs inherit the demo config
+        os.symlink(REPO / 'configs' / folder, root / 'configs' / folder)
     sys.path.insert(0, str(root))
     register_all_modules()
     yield root
@@ -65,7 +66,7 @@ def test_masking_strategy_from_the_page(project):
     assert type(model.self_view_masking).__name__ == 'UniformFrameMasking'
     torch.manual_seed(0)
     model.train()
-    size = model.frame_encoder.input_size
+    size = model.stem.frame_encoder.input_size
     pairs = [torch.randint(0, 256, (2, 16, 3, size, size), dtype=torch.uint8)]
     losses = model(**model.data_preprocessor(dict(inputs=pairs), True), mode='loss')
     sum(losses.values()).backward()

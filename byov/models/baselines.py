@@ -81,6 +81,10 @@ class FrameFeatureBaseline(BaseEgoExoModel):
     def __init__(self, stem: dict, data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(stem, None, data_preprocessor, init_cfg)
 
+    def forward(self, inputs, data_samples=None, mode: str = 'predict'):
+        """As :class:`BaseEgoExoModel`, ``mode='predict'`` by default (nothing to train)."""
+        return super().forward(inputs, data_samples, mode)
+
     def loss(self, inputs, data_samples=None):
         raise RuntimeError('FrameFeatureBaseline has nothing to train; use it with '
                            'tools/test.py CONFIG none.')

@@ -116,8 +116,9 @@ def test_compact_vectors_equal_the_evaluation_vectors(data):
     feats = EgoExoVideoDataset(data['root'], 'val', data['frames'], frame_size=32,
                                feature_cache=cfg)
     with DefaultScope.overwrite_default_scope('byov'):
-        baseline = MODELS.build(dict(type='FrameFeatureBaseline', frame_encoder=ENCODER,
-                                     token_selector=SELECTOR, data_preprocessor=PREPROCESSOR))
+        baseline = MODELS.build(dict(
+            type='FrameFeatureBaseline', data_preprocessor=PREPROCESSOR,
+            stem=dict(type='FrameStem', frame_encoder=ENCODER, token_selector=SELECTOR)))
     for idx in range(len(images)):
         item = images[idx]
         expected = baseline.forward(

@@ -23,7 +23,7 @@ def cfg(tmp_path):
 
 def test_unknown_type_names_the_registry_and_the_closest_names(cfg):
     model = copy.deepcopy(cfg.model)
-    model.token_selector.type = 'SelectiveTokenMerge'
+    model.stem.token_selector.type = 'SelectiveTokenMerge'
     with pytest.raises(KeyError) as info:
         MODELS.build(model)
     message = str(info.value)
@@ -55,9 +55,9 @@ def test_unknown_type_through_runner_from_cfg(cfg, where, typo, expected):
      'self_view_masking: ratio=0.95 keeps 0 of the 8 frames'),
     (dict(cross_view_masking=dict(type='RandomFrameMasking', ratio=1.0)),
      r'cross_view_masking: .*ratio .*\[0, 1\)'),
-    (dict(token_selector=dict(type='SelectiveTokenMerging', ratio=0.0)),
+    (dict(stem=dict(token_selector=dict(type='SelectiveTokenMerging', ratio=0.0))),
      r'ratio must lie in \(0, 1\]'),
-    (dict(encoder=dict(interpolate_pos=False)), 'encoder.interpolate_pos=False'),
+    (dict(backbone=dict(interpolate_pos=False)), 'backbone.interpolate_pos=False'),
     (dict(decoder=dict(num_frames=4, interpolate_pos=False)),
      'decoder.num_frames=4 is shorter than the 8-frame clips'),
     (dict(decoder=dict(in_channels=48)), 'decoder.in_channels=48 does not match'),

@@ -45,10 +45,10 @@ def tiny_config(data_root: str, cache_dir: str, work_dir: str, max_epochs: int =
         loader.persistent_workers = num_workers > 0 and 'persistent_workers' in loader
     D = 32
     cfg.model.data_preprocessor.size = frame_size
-    cfg.model.frame_encoder.update(embed_dims=D, patch_size=8, input_size=frame_size)
-    for part in ('encoder', 'decoder'):
-        cfg.model[part].update(in_channels=D, embed_dims=D, num_frames=8, num_layers=1,
-                               num_heads=2)
+    cfg.model.stem.frame_encoder.update(embed_dims=D, patch_size=8, input_size=frame_size)
+    for part in ('backbone', 'decoder'):
+        cfg.model[part].update(in_channels=D, embed_dims=D, num_layers=1, num_heads=2)
+    cfg.model.num_frames = 8
     cfg.model.decoder.out_channels = D
     cfg.train_dataloader.dataset.pipeline[0].num_frames = 8
     cfg.train_cfg.update(max_epochs=max_epochs, val_interval=1)
