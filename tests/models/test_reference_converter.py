@@ -127,7 +127,7 @@ class RefDecoder(nn.Module):
             x = blk(x)
         return self.decoder_pred(x)[:, :NUM_FRAMES]
 
-    def second_view_defect(self, x, ids_restore):  # METHOD.md section 7
+    def second_view_defect(self, x, ids_restore):  # docs/model.md, reference defect
         return self.decoder_pred(self.restore(x, ids_restore))
 
 
@@ -214,7 +214,7 @@ def test_round_trip_reproduces_the_reference(reference, capsys):
             msm=(decoder(latent, ids_restore), ref.decoder.msm(latent, ids_restore)),
             mcm=(decoder(latent, ids_restore, context=other),
                  ref.decoder.mcm(latent, ids_restore, other)),
-            defect=(decoder.head(decoder.restore(latent, ids_restore)),
+            defect=(decoder.predict_without_blocks(latent, ids_restore),
                     ref.decoder.second_view_defect(latent, ids_restore)))
     diffs.update({k: (a - b).abs().max().item() for k, (a, b) in pairs.items()})
     print(f'converter max abs diff: {diffs}')

@@ -1,4 +1,4 @@
-"""MAE-style random frame masking (BYOV's default, METHOD.md section 4)."""
+"""MAE-style random frame masking (BYOV's default)."""
 import torch
 
 from byov.registry import MASKING
