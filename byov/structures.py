@@ -1,8 +1,9 @@
 """The data sample that travels with every item, from the dataset to the metrics, and
 the names every part of byov shares (one definition each).
 
-byov uses mmengine's :class:`~mmengine.structures.BaseDataElement` (so mmengine's
-``pseudo_collate`` keeps one sample per item) with these fields:
+:class:`EgoExoDataSample` is an mmengine :class:`~mmengine.structures.BaseDataElement`
+(so mmengine's ``pseudo_collate`` keeps one sample per item), like mmaction2's
+``ActionDataSample``, with these fields:
 
 Training pair (``EgoExoPairDataset``), metainfo:
     ``video_names`` (tuple[str, str]), ``is_ego`` (tuple[bool, bool]),
@@ -17,9 +18,37 @@ Whole video (``EgoExoVideoDataset``), metainfo:
 After ``model.predict`` a whole-video sample also has the data field ``embeds``
 (np.ndarray float32 [L, E]): one embedding per frame, in temporal order.
 """
+import numpy as np
 from mmengine.structures import BaseDataElement
 
-EgoExoDataSample = BaseDataElement
+
+class EgoExoDataSample(BaseDataElement):
+    """A data sample whose per-frame fields are checked when they are set: ``gt_labels``
+    must be one integer label per frame (``[L]``) and ``embeds`` one row per frame
+    (``[L, E]``), ``L`` being the metainfo's ``num_frames`` when it is known. A model
+    returning the wrong number of embeddings fails here, naming the video, instead of
+    producing metrics over misaligned frames."""
+
+    def __setattr__(self, name, value):
+        if name in ('gt_labels', 'embeds'):
+            self._check_per_frame(name, value)
+        super().__setattr__(name, value)
+
+    def _check_per_frame(self, name, value):
+        array = np.asarray(value.detach().cpu() if hasattr(value, 'detach') else value)
+        ndim, kind = (1, 'iu') if name == 'gt_labels' else (2, 'f')
+        video = self.metainfo.get('video_name', '?')
+        if array.ndim != ndim or array.dtype.kind not in kind:
+            shape = '[L]' if ndim == 1 else '[L, E]'
+            what = 'integer labels' if ndim == 1 else 'floating-point embeddings'
+            raise ValueError(f'EgoExoDataSample: {name} of video {video!r} must be '
+                             f'{what} {shape}, got {array.dtype} {list(array.shape)}.')
+        num_frames = self.metainfo.get('num_frames')
+        if num_frames is not None and array.shape[0] != int(num_frames):
+            raise ValueError(
+                f'EgoExoDataSample: {name} of video {video!r} has {array.shape[0]} rows but '
+                f'the video has num_frames={num_frames}: one per frame is expected.')
+
 
 #: The two camera views of the benchmark, in the order of a training pair (view a, b).
 CAMERA_VIEWS = ('ego', 'exo')

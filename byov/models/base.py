@@ -15,11 +15,10 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.model import BaseModel
-from mmengine.structures import BaseDataElement
 from torch import nn
 
 from byov.registry import MODELS
-from byov.structures import FRAME_RANKS
+from byov.structures import FRAME_RANKS, EgoExoDataSample
 
 
 def _check_part(module, base: type, option: str, owner: str,
@@ -147,11 +146,14 @@ def with_num_frames(cfg: Optional[dict], num_frames: int, option: str, owner: st
 
 
 def attach_embeds(samples: Optional[List], embeds) -> List:
-    """Copies of ``samples`` (new ones when None) with the data field ``embeds``
-    (np.float32 ``[L, E]``), one per video; the inputs are left as they are."""
+    """Typed copies (:class:`~byov.structures.EgoExoDataSample`) of ``samples`` (new ones
+    when None) with the data field ``embeds`` (np.float32 ``[L, E]``), one per video;
+    the inputs are left as they are."""
     outputs = []
     for i, video_embeds in enumerate(embeds):
-        sample = samples[i].clone() if samples else BaseDataElement()
+        sample = (EgoExoDataSample(metainfo=samples[i].metainfo,
+                                   **{k: samples[i].get(k) for k in samples[i].keys()})
+                  if samples else EgoExoDataSample())
         if isinstance(video_embeds, torch.Tensor):
             video_embeds = video_embeds.detach().float().cpu().numpy()
         sample.embeds = np.ascontiguousarray(video_embeds, dtype=np.float32)

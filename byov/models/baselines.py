@@ -12,8 +12,7 @@
 Both follow the prediction contract of docs/architecture.md, so the evaluation loop
 treats them like any trained model.
 """
-import math
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 import torch

@@ -1,6 +1,7 @@
 """BYOV's temporal encoder (``model.backbone``): per-frame vectors ``[B, T, D]`` in,
 per-frame embeddings ``[B, T, E]`` out. Its output is the representation every
-downstream task evaluates. The contract it fulfils: :class:`~byov.models.base.BaseTemporalEncoder`."""
+downstream task evaluates. The contract it fulfils:
+:class:`~byov.models.base.BaseTemporalEncoder`."""
 from typing import Optional
 
 import torch

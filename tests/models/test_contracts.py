@@ -8,6 +8,7 @@ from torch import nn
 
 from byov.models import BaseMaskedDecoder, BaseTemporalEncoder
 from byov.registry import MASKING, MODELS
+from byov.structures import EgoExoDataSample
 
 
 def _pairs(num_frames, batch_size=2):
@@ -190,3 +191,19 @@ def test_causal_restricts_the_decoder_only(causal):
         torch.testing.assert_close(changed[:4], base[:4])  # positions 0..3 see no future
     else:
         assert not torch.allclose(changed[3], base[3], atol=1e-4)
+
+
+def test_predictions_are_typed_samples_with_one_embedding_per_frame():
+    from mmengine.structures import BaseDataElement
+    model = MODELS.build(model_cfg()).eval()
+    sample = BaseDataElement(metainfo=dict(video_name='v', num_frames=20),
+                             gt_labels=torch.zeros(20, dtype=torch.long).numpy())
+    video = model.data_preprocessor(dict(inputs=[_pairs(20, 1)[0, 0]], data_samples=[sample]))
+    (out,) = model(**video, mode='predict')
+    assert isinstance(out, EgoExoDataSample) and out.video_name == 'v'
+    assert out.embeds.shape == (20, 128) and out.gt_labels.shape == (20,)
+    assert 'embeds' not in sample
+    with pytest.raises(ValueError, match="embeds of video 'v' has 19 rows .*num_frames=20"):
+        out.embeds = out.embeds[:19]
+    with pytest.raises(ValueError, match='gt_labels .* must be integer labels'):
+        EgoExoDataSample(gt_labels=torch.zeros(4).numpy())

@@ -11,7 +11,7 @@ Two set-ups, one model:
   (:class:`~byov.models.alignment.AE2ResNetEncoder`) as the stem's frame encoder, with
   ``stem.token_selector=None``, ``stem.frozen=False`` and ``backbone=None``.
 """
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -53,6 +53,12 @@ class AlignmentModel(BaseEgoExoModel):
                          if backbone else None)
         if self.backbone is not None:
             BaseTemporalEncoder.check(self.backbone, 'backbone', 'AlignmentModel')
+            width = self.stem.out_channels
+            if width is not None and width != self.backbone.in_channels:
+                raise ValueError(
+                    f'AlignmentModel: backbone.in_channels={self.backbone.in_channels} does '
+                    f'not match the frame encoder width ({width}); set '
+                    f'backbone.in_channels={width} in the model config.')
         self.loss_module = MODELS.build(loss)
         if not any(p.requires_grad for p in self.parameters()):
             raise ValueError('AlignmentModel: nothing to train (the stem is frozen and there '
