@@ -57,6 +57,10 @@ class TimeOnlyBaseline(BaseModel):
         # by predict() and the baseline is never trained.
         self.register_buffer('_unused', torch.zeros(1), persistent=False)
 
+    def ignorable_checkpoint_prefixes(self):
+        """No state: nothing a strict load may ignore (see ``BaseEgoExoModel``)."""
+        return ()
+
     def forward(self, inputs=None, data_samples=None, mode: str = 'predict'):
         if mode != 'predict':
             raise RuntimeError('TimeOnlyBaseline has nothing to train; use it with '

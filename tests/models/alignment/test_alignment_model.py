@@ -128,3 +128,34 @@ def test_bad_calls_raise():
         model(torch.randn(2, FRAMES, 3, SIZE, SIZE), mode='loss')
     with pytest.raises(RuntimeError, match='mode'):
         model(torch.randn(1, 2, FRAMES, 3, SIZE, SIZE), mode='train')
+
+
+@pytest.mark.parametrize('input_type,shape', [('patch_tokens', (2, FRAMES, 4, WIDTH)),
+                                              ('frame_vectors', (2, FRAMES, WIDTH))])
+def test_alignment_model_reads_the_feature_cache(input_type, shape):
+    """The same stem as BYOV's: cached patch tokens or frame vectors instead of frames."""
+    cfg = model_cfg(dict(type='SoftDTWLoss'))
+    cfg['stem'] = dict(cfg['stem'], input_type=input_type)
+    cfg['data_preprocessor'] = dict(cfg['data_preprocessor'], input_type=input_type)
+    model = MODELS.build(cfg)
+    assert model.stem.frame_encoder is None
+    assert model.ignorable_checkpoint_prefixes() == ('stem.frame_encoder.',)
+    items = [torch.randn(shape).half() for _ in range(2)]
+    data = model.data_preprocessor(dict(inputs=items), True)
+    loss = model(**data, mode='loss')['loss_align']
+    loss.backward()
+    assert all(p.grad is not None for p in model.backbone.parameters())
+    (out,) = model(data['inputs'][:1, 0], mode='predict')
+    assert out.embeds.shape == (FRAMES, EMBED)
+
+
+def test_every_registered_model_names_its_ignorable_checkpoint_prefixes():
+    """The contract with strict checkpoint loading."""
+    from mmengine.model import BaseModel
+    models = [cls for cls in MODELS.module_dict.values()
+              if isinstance(cls, type) and issubclass(cls, BaseModel)
+              and cls.__module__.startswith('byov.')]
+    assert {'BYOV', 'AlignmentModel', 'FrameFeatureBaseline', 'TimeOnlyBaseline'} <= {
+        cls.__name__ for cls in models}
+    for cls in models:
+        assert callable(getattr(cls, 'ignorable_checkpoint_prefixes', None)), cls.__name__
