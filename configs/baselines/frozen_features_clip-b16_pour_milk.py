@@ -2,11 +2,6 @@
 # STM, one vector per frame, no temporal model. No training:
 #   python tools/test.py configs/baselines/frozen_features_clip-b16_pour_milk.py none
 _base_ = [
-    '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_pour_milk.py',
+    '../_base_/models/frozen_features_clip-b16.py', '../_base_/datasets/ae2_pour_milk.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(
-    _delete_=True,
-    type='FrameFeatureBaseline',
-    data_preprocessor={{_base_.model.data_preprocessor}},
-    stem={{_base_.model.stem}})
