@@ -119,6 +119,14 @@ class FrameStem(nn.Module):
             self._identity = self.frame_encoder.identity()
         return self._identity
 
+    def init_weights(self):
+        """Pass mmengine's ``init_weights`` (the Runner calls it before training) on to the
+        frame encoder: AE2's ResNet loads its pretrained weights there; the frozen
+        pretrained encoders ignore it."""
+        for module in (self.frame_encoder, self.token_selector):
+            if module is not None and hasattr(module, 'init_weights'):
+                module.init_weights()
+
     def train(self, mode: bool = True):
         """A frozen frame encoder stays in eval mode."""
         super().train(mode)

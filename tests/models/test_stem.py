@@ -126,6 +126,10 @@ class _TrainableFrameEncoder(nn.Module):
     def __init__(self):
         super().__init__()
         self.proj = nn.Linear(3, 8)
+        self.initialised = False
+
+    def init_weights(self):  # where AE2's ResNet loads its pretrained weights
+        self.initialised = True
 
     def forward(self, frames):
         return self.proj(frames.mean((-2, -1)))
@@ -163,3 +167,15 @@ def test_stem_inputs_are_checked():
         MODELS.build(dict(type='FrameStem', token_selector=dict(type='MeanTokenPooling')))
     with pytest.raises(ValueError, match='needs a token_selector'):
         MODELS.build(dict(type='FrameStem', input_type='patch_tokens'))
+
+
+def test_init_weights_reaches_the_frame_encoder():
+    """mmengine's Runner calls model.init_weights() once; it must reach the encoder inside
+    the stem (AE2's ResNet loads its ImageNet weights there)."""
+    model = MODELS.build(dict(
+        type='AlignmentModel', num_frames=4, loss=dict(type='TCCLoss'), backbone=None,
+        stem=dict(type='FrameStem', frozen=False,
+                  frame_encoder=dict(type='StemTestTrainableEncoder'))))
+    assert not model.stem.frame_encoder.initialised
+    model.init_weights()
+    assert model.stem.frame_encoder.initialised
