@@ -44,8 +44,8 @@ class BYOV(BaseEgoExoModel):
             and std); its ``input_type`` must equal ``stem.input_type``.
 
     ``torch.compile``: use mmengine's ``compile=True`` in the config (or
-    ``--cfg-options compile=True``); it wraps the whole model and leaves checkpoint keys
-    unchanged.
+    ``--cfg-options compile=True``); the Runner compiles ``train_step``, checkpoint keys
+    stay the same.
     """
 
     def __init__(self, stem: dict, backbone: dict, decoder: dict, num_frames: int,
