@@ -108,14 +108,14 @@ def render_metrics_rows(results, columns='split', digits='4', rows=None):
     ``results['rows']``: list of ``{'name': str, 'metrics': {key: float | [float, ...]}}``
     (keys with or without the ``ae2/`` prefix). ``columns``: ``split`` (one column per
     number), ``combined`` (the three views in one cell) or a comma-separated list of
-    metric keys. ``rows``: comma-separated row names to keep (default all).
+    metric keys. ``rows``: comma-separated row names to keep, ``_`` for a space (default all).
     """
     digits = int(digits)
     if columns in COLUMN_SETS:
         spec = COLUMN_SETS[columns]
     else:
         spec = [(key, [key]) for key in columns.split(',')]
-    wanted = rows.split(',') if rows else None
+    wanted = rows.replace('_', ' ').split(',') if rows else None
     body = []
     for row in _rows(results, wanted):
         metrics = _plain(row['metrics'])
@@ -314,9 +314,10 @@ def record(name, rows, produced_by, notes='', root=ROOT):
 
 def run_figures(root=ROOT):
     """Rerun the command of every figure listed in docs/results/figures.json."""
-    for fig in load_results('figures', root)['figures']:
-        print('$ ' + fig['command'], flush=True)
-        subprocess.run(shlex.split(fig['command']), cwd=root, check=True)
+    commands = [fig['command'] for fig in load_results('figures', root)['figures']]
+    for command in dict.fromkeys(commands):  # one command may draw several figures
+        print('$ ' + command, flush=True)
+        subprocess.run(shlex.split(command), cwd=root, check=True)
 
 
 def parse_args(argv=None):
