@@ -3,8 +3,8 @@
 - :class:`TimeOnlyBaseline`: a frame's embedding is its normalised position ``t / L``
   in its video (optionally a sin-cos code of it); no pixels at all. Because the
   benchmark's phases come in a fixed order, this already scores well on every task; a
-  method must beat it to show it learned something from the pixels (PROTOCOL.md,
-  "Time leakage").
+  method must beat it to show it learned something from the pixels (see
+  docs/time_leakage.md).
 - :class:`FrameFeatureBaseline`: the frozen frame encoder and token selector alone (the
   paper's "CLIP features" row): per-frame vectors ``[L, D]`` with no temporal model.
 

@@ -1,7 +1,7 @@
 """Pre-norm transformer blocks and fixed 1-D sin-cos positional embeddings.
 
 Written locally (timm and torchvision do not install beside the CPU torch; see
-STACK.md). Parameter names follow timm's ``Block`` (``norm1``, ``attn.qkv``,
+docs/faq.md). Parameter names follow timm's ``Block`` (``norm1``, ``attn.qkv``,
 ``attn.proj``, ``norm2``, ``mlp.fc1``, ``mlp.fc2``), which the BYOV reference code uses,
 so its checkpoints map one to one (``tools/model_converters/byov_reference_to_byov.py``).
 """

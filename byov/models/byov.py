@@ -1,4 +1,4 @@
-"""BYOV: Bootstrap Your Own Views (Park, Lee, Sohn, CVPR 2025); METHOD.md sections 1-5.
+"""BYOV: Bootstrap Your Own Views (Park, Lee, Sohn, CVPR 2025); docs/method.md sections 1-5.
 
 Frozen frame encoder -> token selector (frame vectors, also the targets) -> temporal
 encoder (the representation). Training reconstructs masked frame vectors of a view from
@@ -36,7 +36,7 @@ class BYOV(BaseModel):
             ablation): no ``loss_mcm_*``. At least one of the two must stay on.
         loss (dict): reconstruction loss on the masked frames.
         reference_second_view_defect (bool): reproduce the reference code's defect
-            (METHOD.md section 7): view b's self-view prediction skips the decoder blocks,
+            (docs/method.md section 7): view b's self-view prediction skips the decoder blocks,
             the head reading view b's *cross-view* masked decoder input, scored on view b's
             self-view mask. Only for reproducing reference numbers; off by default.
         input_type (str): what the model reads. ``'frames'``: normalised frames (the

@@ -1,4 +1,4 @@
-"""BYOV's masked-frame decoder (METHOD.md section 5), used for training only.
+"""BYOV's masked-frame decoder (docs/method.md section 5), used for training only.
 
 Two uses of the same weights:
 

@@ -1,5 +1,5 @@
 """The shared temporal encoder of BYOV: per-frame vectors ``[B, T, D]`` in, per-frame
-embeddings ``[B, T, E]`` out (METHOD.md section 3). Its output is the representation
+embeddings ``[B, T, E]`` out (docs/method.md section 3). Its output is the representation
 every downstream task evaluates."""
 from typing import Optional
 

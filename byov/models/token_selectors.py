@@ -13,7 +13,7 @@ from byov.registry import MODELS
 
 @MODELS.register_module()
 class SelectiveTokenMerging(nn.Module):
-    """Selective token merging (STM, METHOD.md section 2): average the patches that move.
+    """Selective token merging (STM, docs/method.md section 2): average the patches that move.
 
     For frame t, patch n scores ``mean_c |x[t, n, c] - x[t+1, n, c]|``; the last frame
     reuses the score of the pair (T-2, T-1). The ``round(N_ref * ratio)`` best-scoring

@@ -1,5 +1,5 @@
 # BYOV, CLIP ViT-B/16, pour liquid: the reference recipe (32 frames per clip, batch 1,
-# Adam 1e-5, 300 epochs; METHOD.md section 6). Paper numbers: configs/byov/README.md.
+# Adam 1e-5, 300 epochs; docs/method.md section 6). Paper numbers: configs/byov/README.md.
 _base_ = [
     '../_base_/models/byov_vit-b16.py', '../_base_/datasets/ae2_pour_liquid.py',
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'

@@ -1,4 +1,4 @@
-"""AE2's ego-exo alignment baselines (METHOD.md section 9): alignment losses on pairs of
+"""AE2's ego-exo alignment baselines (docs/method.md section 9): alignment losses on pairs of
 embedded clips and the model that trains a temporal encoder with them.
 
 All losses take two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two

@@ -1,5 +1,5 @@
 """AE2's own frame embedder: a 2-D ResNet to layer3 on each frame and its context frames,
-Conv3d x2 over them, global max-pool, MLP -> E (METHOD.md section 9).
+Conv3d x2 over them, global max-pool, MLP -> E (docs/method.md section 9).
 
 Reference: AE2 (Xue and Grauman, NeurIPS 2023), ``Embedder`` in ``models/embedder.py`` of
 zihuixue/AlignEgoExo (the non-object-centric ``--task align`` encoder), itself TCC's

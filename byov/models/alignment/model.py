@@ -6,7 +6,7 @@ Two set-ups, one model:
 - on BYOV's backbone (the default): BYOV's frozen frame encoder and token selector, and
   only the temporal encoder (plus anything trainable in the loss) learns, so that the
   comparison with BYOV isolates the objective;
-- AE2's own encoder (METHOD.md section 9): a trainable per-frame embedder that returns
+- AE2's own encoder (docs/method.md section 9): a trainable per-frame embedder that returns
   ``[B, T, E]`` itself (:class:`~byov.models.alignment.AE2ResNetEncoder`), with
   ``token_selector=None``, ``temporal_encoder=None`` and ``freeze_frame_encoder=False``.
 """

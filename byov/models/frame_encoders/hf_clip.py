@@ -1,4 +1,4 @@
-"""CLIP's image tower from Hugging Face transformers, frozen (METHOD.md section 1)."""
+"""CLIP's image tower from Hugging Face transformers, frozen (docs/method.md section 1)."""
 from typing import Optional
 
 import torch

@@ -1,4 +1,4 @@
-"""The reconstruction loss of BYOV (METHOD.md section 5)."""
+"""The reconstruction loss of BYOV (docs/method.md section 5)."""
 import torch
 from torch import nn
 

@@ -1,4 +1,4 @@
-"""MAE-style random frame masking (BYOV's default, METHOD.md section 4)."""
+"""MAE-style random frame masking (BYOV's default, docs/method.md section 4)."""
 import torch
 
 from byov.registry import MASKING

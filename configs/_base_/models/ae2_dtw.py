@@ -1,4 +1,4 @@
-# AE2's soft-DTW baseline (GTA-style, AE2's --loss dtw; METHOD.md section 9) on BYOV's
+# AE2's soft-DTW baseline (GTA-style, AE2's --loss dtw; docs/method.md section 9) on BYOV's
 # backbone: frozen CLIP ViT-B/16 + STM + BYOV's temporal encoder, trained to align pairs
 # of clips instead of by masked modelling, so that a comparison isolates the objective.
 model = dict(

@@ -1,5 +1,5 @@
 # AE2's own objective, soft-DTW with a time-reversed negative (--loss dtw_contrastive;
-# METHOD.md section 9) on BYOV's backbone: frozen CLIP ViT-B/16 + STM + BYOV's temporal
+# docs/method.md section 9) on BYOV's backbone: frozen CLIP ViT-B/16 + STM + BYOV's temporal
 # encoder. num_subset / ratio / cyclic are per dataset (leaf configs, from AE2's
 # scripts/run.sh); these are AE2's command-line defaults.
 model = dict(

@@ -1,4 +1,4 @@
-# AE2's own model (METHOD.md section 9; the non-object-centric `--task align` encoder):
+# AE2's own model (docs/method.md section 9; the non-object-centric `--task align` encoder):
 # ResNet-50 to layer3, ImageNet weights, on each frame and the frame 15 earlier, Conv3d x2,
 # max-pool, MLP -> 128-d, all trained end to end by AE2's contrastive soft-DTW loss.
 # The pipeline must load the context frames: leaf configs set num_context_steps=2,

@@ -1,4 +1,4 @@
-# AE2's TCC baseline (cycle-back regression; METHOD.md section 9) on BYOV's backbone:
+# AE2's TCC baseline (cycle-back regression; docs/method.md section 9) on BYOV's backbone:
 # frozen CLIP ViT-B/16 + STM + BYOV's temporal encoder, trained to align pairs of clips
 # instead of by masked modelling, so that a comparison with BYOV isolates the objective.
 model = dict(

@@ -1,5 +1,5 @@
 # The VAVA baseline as AE2 trains it (optimal transport with a virtual frame and temporal
-# priors; METHOD.md section 9) on BYOV's backbone: frozen CLIP ViT-B/16 + STM + BYOV's
+# priors; docs/method.md section 9) on BYOV's backbone: frozen CLIP ViT-B/16 + STM + BYOV's
 # temporal encoder.
 model = dict(
     type='AlignmentModel',

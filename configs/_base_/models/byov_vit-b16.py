@@ -1,4 +1,4 @@
-# BYOV on a frozen CLIP ViT-B/16 (METHOD.md sections 1-5): the paper's main setting and
+# BYOV on a frozen CLIP ViT-B/16 (docs/method.md sections 1-5): the paper's main setting and
 # the reference scripts for Pour Milk, Pour Liquid and Tennis Forehand.
 # Frames per clip: 32 (Tennis Forehand: 20, override encoder.num_frames and
 # decoder.num_frames in the leaf config).
@@ -26,5 +26,5 @@ model = dict(
     self_view_masking=dict(type='RandomFrameMasking', ratio=0.4),  # MSM
     cross_view_masking=dict(type='RandomFrameMasking', ratio=0.8),  # MCM
     loss=dict(type='MaskedReconstructionLoss', loss_weight=1.0),
-    # True reproduces the reference code's second-view MSM defect (METHOD.md section 7)
+    # True reproduces the reference code's second-view MSM defect (docs/method.md section 7)
     reference_second_view_defect=False)
