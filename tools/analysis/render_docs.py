@@ -328,6 +328,8 @@ def parse_args(argv=None):
     parser.add_argument('--list', action='store_true', help='list the generated regions')
     parser.add_argument('--figures', action='store_true',
                         help='rerun the commands of docs/results/figures.json')
+    parser.add_argument('--root', default=ROOT,
+                        help='repository root holding the docs (default: this checkout)')
     rec = sub.add_parser('record', help='write docs/results/NAME.json from run outputs')
     rec.add_argument('name')
     rec.add_argument('--rows', metavar='FILE', help='a demo_results.json (row name -> metrics)')
@@ -350,17 +352,17 @@ def main(argv=None):
                 rows.append((row_name, files.split(',')))
             if not rows:
                 raise DocError('record needs --rows FILE or at least one --row NAME=FILE')
-            print('wrote', record(args.name, rows, args.produced_by, args.notes))
+            print('wrote', record(args.name, rows, args.produced_by, args.notes, args.root))
             return 0
         if args.list:
-            for doc, line, name in regions():
-                produced = load_results(name).get('produced_by', '?')
+            for doc, line, name in regions(args.root):
+                produced = load_results(name, args.root).get('produced_by', '?')
                 print(f'{doc}:{line}  {RESULTS_DIR}/{name}.json  ({produced})')
             return 0
         if args.figures:
-            run_figures()
+            run_figures(args.root)
             return 0
-        stale = check(write=not args.check)
+        stale = check(args.root, write=not args.check)
     except DocError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
