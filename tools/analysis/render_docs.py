@@ -170,6 +170,17 @@ def render_rows(results, digits=None):
     return markdown_table(header, body)
 
 
+@renderer('time_only_scores')
+def render_time_only_scores(results, digits='2'):
+    """Classifiers given only t/L (``byov.datasets.synthetic.time_only_scores``): per
+    dataset variant, test F1 with the val F1 in brackets."""
+    digits = int(digits)
+    body = [[row['name']] + [f'{format_value(row["test"][clf], digits)} '
+                             f'(val {format_value(row["val"][clf], digits)})'
+                             for clf in ('svc', 'tree')] for row in results['rows']]
+    return markdown_table(['timing', 'SVC, protocol classifier', 'depth-4 decision tree'], body)
+
+
 @renderer('figures')
 def render_figures(results):
     """The list of figures in the docs and the command that draws each."""
@@ -303,6 +314,11 @@ def record(name, rows, produced_by, notes='', root=ROOT):
                              seeds=[r.get('seed') for r in loaded]))
     data = dict(kind='metrics_rows', produced_by=produced_by, notes=notes,
                 versions=versions, rows=out_rows)
+    return write_results(name, data, root)
+
+
+def write_results(name, data, root=ROOT):
+    """Write ``docs/results/<name>.json`` atomically (for scripts that record a run)."""
     path = osp.join(root, RESULTS_DIR, name + '.json')
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path + '.tmp', 'w') as f:
