@@ -123,6 +123,45 @@ def test_record_seeds_and_render(tmp_path):
     assert "Kendall's tau" in header and rule.count('---') == 9
 
 
+def test_record_a_comparison_over_seeds(tmp_path):
+    """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
+    views = render_docs.VIEWS
+    metrics = {str(seed): {name: {f'ae2/f1_{v}': base + seed / 10 for v in views}
+                           for name, base in (('time only', 0.3), ('BYOV', 0.5))}
+               for seed in (0, 1, 2)}
+    path = tmp_path / 'comparison.json'
+    path.write_text(json.dumps(dict(seeds=[0, 1, 2], metrics=metrics)))
+    render_docs.record('cmp', [(None, [str(path)])], 'a test', root=str(tmp_path))
+    results = render_docs.load_results('cmp', str(tmp_path))
+    assert [r['name'] for r in results['rows']] == ['time only', 'BYOV']
+    cols = ','.join(f'f1_{v}' for v in views)
+    table = render_docs.render_metrics_rows(results, columns=cols, digits='2')
+    byov_row = table.split('\n')[3]
+    values = [0.5, 0.6, 0.7]
+    cell = f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+    assert byov_row == '| BYOV | ' + ' | '.join([cell] * 3) + ' |'
+    one = render_docs.render_metrics_rows(results, columns=cols, digits='2', seed='2')
+    assert one.split('\n')[2] == '| time only | 0.50 | 0.50 | 0.50 |'
+    with pytest.raises(render_docs.DocError, match='no seed 7'):
+        render_docs.render_metrics_rows(results, columns=cols, seed='7')
+
+
+def test_cache_modes_table_differences():
+    keys = [k for k, _ in render_docs.AE2_SPLIT_TITLES]
+    runs = {f'{mode}_seed{seed}': {f'ae2/{k}': 0.1 * i + 0.01 * seed + offset
+                                   for i, k in enumerate(keys)}
+            for seed in (0, 1)
+            for mode, offset in (('frames', 0.0), ('exact', 0.002), ('compact', -0.003))}
+    table = render_docs.render_cache_modes(
+        dict(seeds=[0, 1], modes=['frames', 'exact', 'compact'], runs=runs))
+    lines = table.split('\n')
+    assert lines[0].startswith('| test metric | frames s0 | exact s0 | compact s0 | frames s1')
+    tau = lines[-1].strip('|').split(' | ')
+    assert tau[0].strip() == "Kendall's tau"
+    assert tau[-2] == '-0.0050'  # compact - exact, both seeds
+    assert tau[-1].strip() == '0.0100'  # exact seed 1 - seed 0
+
+
 @pytest.mark.parametrize('doc, message', [
     ('<!-- table: nowhere -->\n<!-- /table -->\n', 'docs/results/nowhere.json does not exist'),
     ('<!-- table: demo_main_job -->\nno end\n', 'has no closing'),

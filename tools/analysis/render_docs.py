@@ -20,11 +20,16 @@ script), never by hand, and say which command produced them (``"produced_by"``).
         --rows work_dirs/demo/demo_results.json --produced-by 'python tools/run_demo.py'
     python tools/analysis/render_docs.py record my_table \\
         --row 'BYOV=runs/s0/results.json,runs/s1/results.json' --row 'TCC=runs/tcc/results.json'
+    python tools/analysis/render_docs.py record synthetic_comparison \
+        --rows work_dirs/synthetic_comparison/comparison.json \
+        --produced-by 'python benchmarks/synthetic_comparison.py --epochs 8 --seeds 0 1 2'
 
 Adding a kind of table is one function decorated with ``@renderer('name')`` that takes the
 results dict and the marker's options and returns Markdown. ``metrics_rows`` covers the
 usual case: methods as rows, metrics as columns, one value per metric, or a list of values
-(one per seed) shown as mean ± standard deviation.
+(one per seed) shown as mean ± standard deviation (``seed=N`` in the marker picks one
+seed). A marker such as ``<!-- table: synthetic_comparison columns=combined digits=3 -->``
+then shows the recorded rows.
 """
 import argparse
 import difflib
@@ -67,6 +72,7 @@ AE2_COMBINED = [('F1 reg / ego2exo / exo2ego', [f'f1_{v}' for v in VIEWS]),
                 ('mAP@10 reg / ego2exo / exo2ego', [f'map@10_{v}' for v in VIEWS]),
                 ('Progression', ['progression']), ('tau', ['tau'])]
 COLUMN_SETS = {'split': AE2_SPLIT, 'combined': AE2_COMBINED}
+AE2_SPLIT_TITLES = [(keys[0], title) for title, keys in AE2_SPLIT]
 
 
 def mean_std(values):
@@ -102,13 +108,14 @@ def markdown_table(header, body):
 
 
 @renderer('metrics_rows')
-def render_metrics_rows(results, columns='split', digits='4', rows=None):
+def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=None):
     """Methods as rows and AE2 metrics as columns.
 
     ``results['rows']``: list of ``{'name': str, 'metrics': {key: float | [float, ...]}}``
     (keys with or without the ``ae2/`` prefix). ``columns``: ``split`` (one column per
     number), ``combined`` (the three views in one cell) or a comma-separated list of
     metric keys. ``rows``: comma-separated row names to keep, ``_`` for a space (default all).
+    ``seed``: show that seed's value of rows recorded over several seeds (default: mean ± std).
     """
     digits = int(digits)
     if columns in COLUMN_SETS:
@@ -119,6 +126,8 @@ def render_metrics_rows(results, columns='split', digits='4', rows=None):
     body = []
     for row in _rows(results, wanted):
         metrics = _plain(row['metrics'])
+        if seed is not None:
+            metrics = _one_seed(row, metrics, int(seed))
         cells = [row['name']]
         for title, keys in spec:
             missing = [k for k in keys if k not in metrics]
@@ -128,6 +137,14 @@ def render_metrics_rows(results, columns='split', digits='4', rows=None):
             cells.append(' / '.join(format_value(metrics[k], digits) for k in keys))
         body.append(cells)
     return markdown_table(['Method'] + [title for title, _ in spec], body)
+
+
+def _one_seed(row, metrics, seed):
+    seeds = row.get('seeds') or []
+    if seed not in seeds:
+        raise DocError(f'row {row["name"]!r} has no seed {seed}; seeds: {seeds}')
+    index = seeds.index(seed)
+    return {k: v[index] if isinstance(v, list) else v for k, v in metrics.items()}
 
 
 def _rows(results, wanted):
@@ -179,6 +196,26 @@ def render_time_only_scores(results, digits='2'):
                              f'(val {format_value(row["val"][clf], digits)})'
                              for clf in ('svc', 'tree')] for row in results['rows']]
     return markdown_table(['timing', 'SVC, protocol classifier', 'depth-4 decision tree'], body)
+
+
+@renderer('cache_modes')
+def render_cache_modes(results, digits='4'):
+    """``benchmarks/feature_cache_modes.py``: each test metric (rows) for every mode and
+    seed (``runs['<mode>_seed<s>']``), then compact - exact (mean over seeds) and the
+    spread (max - min) of exact over the seeds."""
+    digits = int(digits)
+    runs, seeds, modes = results['runs'], results['seeds'], results['modes']
+    titles = dict(AE2_SPLIT_TITLES)
+    header = ['test metric'] + [f'{m} s{s}' for s in seeds for m in modes] + \
+        ['compact - exact (mean)', 'exact: seed spread']
+    body = []
+    for key, title in titles.items():
+        values = {(m, s): _plain(runs[f'{m}_seed{s}'])[key] for s in seeds for m in modes}
+        diff = sum(values['compact', s] - values['exact', s] for s in seeds) / len(seeds)
+        exact = [values['exact', s] for s in seeds]
+        body.append([title] + [format_value(values[m, s], digits) for s in seeds for m in modes]
+                    + [f'{diff:+.{digits}f}', format_value(max(exact) - min(exact), digits)])
+    return markdown_table(header, body)
 
 
 @renderer('figures')
@@ -300,7 +337,7 @@ def record(name, rows, produced_by, notes='', root=ROOT):
                 loaded.append(json.load(f))
         if row_name is None:
             for table in loaded:
-                out_rows += [dict(name=n, metrics=m) for n, m in table.items()]
+                out_rows += _rows_of_table(table)
             continue
         versions = versions or loaded[0].get('versions')
         metrics = [r['metrics'] for r in loaded]
@@ -315,6 +352,22 @@ def record(name, rows, produced_by, notes='', root=ROOT):
     data = dict(kind='metrics_rows', produced_by=produced_by, notes=notes,
                 versions=versions, rows=out_rows)
     return write_results(name, data, root)
+
+
+def _rows_of_table(table):
+    """Rows from a run's table: ``{row: metrics}`` (``tools/run_demo.py``'s
+    demo_results.json) or ``{'seeds': [...], 'metrics': {seed: {row: metrics}}}``
+    (``benchmarks/synthetic_comparison.py``'s comparison.json: one list per metric)."""
+    if 'metrics' not in table or 'seeds' not in table:
+        return [dict(name=n, metrics=m) for n, m in table.items()]
+    seeds = [str(s) for s in table['seeds']]
+    names = list(table['metrics'][seeds[0]])
+    rows = []
+    for name in names:
+        per_seed = [table['metrics'][s][name] for s in seeds]
+        rows.append(dict(name=name, seeds=table['seeds'],
+                         metrics={k: [m[k] for m in per_seed] for k in per_seed[0]}))
+    return rows
 
 
 def write_results(name, data, root=ROOT):
@@ -348,7 +401,9 @@ def parse_args(argv=None):
                         help='repository root holding the docs (default: this checkout)')
     rec = sub.add_parser('record', help='write docs/results/NAME.json from run outputs')
     rec.add_argument('name')
-    rec.add_argument('--rows', metavar='FILE', help='a demo_results.json (row name -> metrics)')
+    rec.add_argument('--rows', metavar='FILE',
+                     help="a run's table: run_demo's demo_results.json (row name -> metrics) or "
+                          "synthetic_comparison's comparison.json (seeds kept as lists)")
     rec.add_argument('--row', action='append', default=[], metavar='NAME=FILE[,FILE...]',
                      help='one row from results.json files (several files: seeds)')
     rec.add_argument('--produced-by', required=True, help='the command that made the runs')
