@@ -15,7 +15,7 @@ script), never by hand, and say which command produced them (``"produced_by"``).
     python tools/analysis/render_docs.py            # rewrite every generated region
     python tools/analysis/render_docs.py --check    # exit 1 and show a diff if a doc is stale
     python tools/analysis/render_docs.py --list     # regions, results files, commands
-    python tools/analysis/render_docs.py --figures  # rerun the commands of docs/results/figures.json
+    python tools/analysis/render_docs.py --figures  # rerun the figure commands (figures.json)
     python tools/analysis/render_docs.py record demo_main_job \\
         --rows work_dirs/demo/demo_results.json --produced-by 'python tools/run_demo.py'
     python tools/analysis/render_docs.py record my_table \\
