@@ -145,6 +145,16 @@ def test_record_a_comparison_over_seeds(tmp_path):
         render_docs.render_metrics_rows(results, columns=cols, seed='7')
 
 
+def test_percent_scales_only_f1_and_map():
+    metrics = {'ae2/f1_regular': 0.123456, 'ae2/map@10_regular': 0.5, 'ae2/progression': 0.25,
+               'ae2/tau': [0.5, 0.7]}
+    results = dict(rows=[dict(name='m', metrics=metrics)])
+    table = render_docs.render_metrics_rows(
+        results, columns='f1_regular,map@10_regular,progression,tau', percent='true')
+    assert table.split('\n')[2] == (f'| m | 12.35 | 50.00 | 0.2500 | '
+                                     f'0.6000 ± {statistics.stdev([0.5, 0.7]):.4f} |')
+
+
 def test_cache_modes_table_differences():
     keys = [k for k, _ in render_docs.AE2_SPLIT_TITLES]
     runs = {f'{mode}_seed{seed}': {f'ae2/{k}': 0.1 * i + 0.01 * seed + offset

@@ -108,7 +108,8 @@ def markdown_table(header, body):
 
 
 @renderer('metrics_rows')
-def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=None):
+def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=None,
+                        percent='false', percent_digits='2'):
     """Methods as rows and AE2 metrics as columns.
 
     ``results['rows']``: list of ``{'name': str, 'metrics': {key: float | [float, ...]}}``
@@ -116,6 +117,8 @@ def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=No
     number), ``combined`` (the three views in one cell) or a comma-separated list of
     metric keys. ``rows``: comma-separated row names to keep, ``_`` for a space (default all).
     ``seed``: show that seed's value of rows recorded over several seeds (default: mean ± std).
+    ``percent=true``: F1 and mAP x 100 with ``percent_digits`` decimals, as the model zoo
+    prints them (progression and tau stay fractions).
     """
     digits = int(digits)
     if columns in COLUMN_SETS:
@@ -134,9 +137,18 @@ def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=No
             if missing:
                 raise DocError(f'row {row["name"]!r} has no metric {missing[0]!r} for column '
                                f'{title!r}; available: {sorted(metrics)}')
-            cells.append(' / '.join(format_value(metrics[k], digits) for k in keys))
+            cells.append(' / '.join(_cell(metrics[k], k, digits, percent == 'true',
+                                          int(percent_digits)) for k in keys))
         body.append(cells)
     return markdown_table(['Method'] + [title for title, _ in spec], body)
+
+
+def _cell(value, key, digits, percent, percent_digits):
+    if percent and key.startswith(('f1_', 'map@')):
+        scaled = [100 * v for v in value] if isinstance(value, list) else \
+            None if value is None else 100 * value
+        return format_value(scaled, percent_digits)
+    return format_value(value, digits)
 
 
 def _one_seed(row, metrics, seed):
