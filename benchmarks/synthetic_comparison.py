@@ -15,7 +15,7 @@ The benchmark is generated into ``--data-root`` if absent. Prints the table (wit
 several seeds: mean +- standard deviation over the seeds, then one table per seed) and
 writes ``comparison.md`` / ``comparison.json`` with the wall times into the work dir.
 The tiny frame encoder is a fixed random projection, not a semantic feature extractor:
-read every row against the time-only row (PROTOCOL.md, "Time leakage").
+read every row against the time-only row (docs/time_leakage.md).
 """
 import argparse
 import json

@@ -52,7 +52,7 @@ def load_split_embeddings(embed_dir, file_split, dataset_cfg, split):
         raise SystemExit(
             f'{err}\nThe {split} split of {dataset_cfg["data_root"]} has {len(records)} '
             f'videos and {sum(lengths)} frames; embed every frame of every video of that '
-            'split, videos in sorted order, ego first (PROTOCOL.md).') from None
+            'split, videos in sorted order, ego first (docs/evaluation_protocol.md).') from None
     expected = np.concatenate([r.labels for r in records])
     if not np.array_equal(emb.labels, expected):
         first = int(np.flatnonzero(emb.labels != expected)[0])

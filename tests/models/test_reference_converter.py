@@ -127,7 +127,7 @@ class RefDecoder(nn.Module):
             x = blk(x)
         return self.decoder_pred(x)[:, :NUM_FRAMES]
 
-    def second_view_defect(self, x, ids_restore):  # docs/model.md, reference defect
+    def second_view_defect(self, x, ids_restore):  # docs/method.md section 7
         return self.decoder_pred(self.restore(x, ids_restore))
 
 

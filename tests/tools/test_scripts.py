@@ -1,5 +1,5 @@
 """The launch scripts parse, and no comment line breaks a backslash continuation (a
-comment there silently ends the command: STYLE.md's dist_test.sh pitfall)."""
+comment there silently ends the command: a classic dist_test.sh bug)."""
 import glob
 import os.path as osp
 import subprocess

@@ -1,4 +1,4 @@
-"""Which frames of a video a training clip takes (METHOD.md section 6)."""
+"""Which frames of a video a training clip takes (docs/method.md section 6)."""
 import numpy as np
 from mmcv.transforms import BaseTransform
 

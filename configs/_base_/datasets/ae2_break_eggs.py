@@ -62,7 +62,7 @@ fit_dataloader = dict(
         type=video_dataset_type, data_root=data_root, split='train', layout=layout,
         cache_dir=cache_dir, frame_size=frame_size, pipeline=video_pipeline))
 
-# The ego-exo evaluation protocol (PROTOCOL.md, reference variant): the loops embed the
+# The evaluation protocol (docs/evaluation_protocol.md, reference variant): the loops embed the
 # fit split (train) and the eval split (val / test) and run these metrics.
 ego_exo_metrics = [
     dict(type='PhaseClassificationMetric'),

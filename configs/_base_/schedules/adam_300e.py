@@ -1,4 +1,4 @@
-# The reference recipe (METHOD.md section 6): Adam, lr 1e-5, weight decay 5e-6,
+# The reference recipe (docs/method.md section 6): Adam, lr 1e-5, weight decay 5e-6,
 # 300 epochs, evaluation on val and a checkpoint every 10 epochs.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_begin=1, val_interval=10)
 

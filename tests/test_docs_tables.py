@@ -1,0 +1,207 @@
+"""The docs' generated tables match their results files (tools/analysis/render_docs.py), and
+the repository stands on its own (no references to notes outside it)."""
+import io
+import json
+import os
+import os.path as osp
+import shutil
+import statistics
+import subprocess
+import sys
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+import render_docs  # noqa: E402
+
+SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'render_docs.py')
+
+
+def _copy_docs(dst):
+    """The parts of the repository the renderer reads, copied to ``dst``."""
+    shutil.copy(osp.join(ROOT, 'README.md'), dst / 'README.md')
+    shutil.copytree(osp.join(ROOT, 'docs'), dst / 'docs',
+                    ignore=shutil.ignore_patterns('figures'))
+    return dst
+
+
+def _round_once(value, digits):
+    """Independent rounding: the decimal expansion of the float, rounded once."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN))
+
+
+def test_docs_match_their_results_files():
+    out = io.StringIO()
+    stale = render_docs.check(ROOT, write=False, stream=out)
+    assert stale == [], ('docs differ from docs/results/ (run python '
+                         f'tools/analysis/render_docs.py):\n{out.getvalue()}')
+
+
+def test_every_results_file_is_used_and_every_region_has_one():
+    used = {name for _, _, name in render_docs.regions(ROOT)}
+    on_disk = {f[:-5] for f in os.listdir(osp.join(ROOT, 'docs', 'results'))
+               if f.endswith('.json')}
+    assert used, 'no generated region found in the docs'
+    assert used == on_disk, f'unused: {on_disk - used}, missing: {used - on_disk}'
+
+
+def test_readme_main_table_is_rounded_once_from_the_recorded_run():
+    with open(osp.join(ROOT, 'docs', 'results', 'demo_main_job.json')) as f:
+        rows = json.load(f)['rows']
+    with open(osp.join(ROOT, 'README.md')) as f:
+        readme = f.read()
+    for row in rows:
+        m = {k.split('/')[-1]: v for k, v in row['metrics'].items()}
+        f1 = ' / '.join(_round_once(m[f'f1_{v}'], 3) for v in render_docs.VIEWS)
+        assert f'| {row["name"]} | {f1} |' in readme
+
+
+def test_check_fails_on_an_edited_number(tmp_path):
+    root = _copy_docs(tmp_path)
+    readme = (root / 'README.md').read_text()
+    start = readme.index('<!-- table: demo_main_job')
+    line_start = readme.index('| time only (t/L) |', start)
+    line_end = readme.index('\n', line_start)
+    line = readme[line_start:line_end]
+    cells = line.split(' | ')
+    edited_cell = cells[1].replace(cells[1].split(' / ')[2], '0.709')  # a hand "correction"
+    edited = line.replace(cells[1], edited_cell)
+    assert edited != line
+    (root / 'README.md').write_text(readme[:line_start] + edited + readme[line_end:])
+
+    proc = subprocess.run([sys.executable, SCRIPT, '--check', '--root', str(root)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert '-' + edited in proc.stdout and '+' + line in proc.stdout
+    assert 'README.md' in proc.stderr and 'differ from their results files' in proc.stderr
+
+    # regenerating puts the recorded number back
+    assert render_docs.check(str(root), write=True, stream=io.StringIO()) == ['README.md']
+    assert (root / 'README.md').read_text() == readme
+
+
+def test_check_fails_when_a_results_file_changes(tmp_path):
+    root = _copy_docs(tmp_path)
+    path = root / 'docs' / 'results' / 'time_leakage.json'
+    data = json.loads(path.read_text())
+    data['rows'][0]['metrics']['ae2/tau'] = 0.5
+    path.write_text(json.dumps(data))
+    out = io.StringIO()
+    stale = render_docs.check(str(root), stream=out)
+    assert 'docs/time_leakage.md' in stale and 'docs/evaluation_protocol.md' in stale
+    assert '| 0.500 |' in out.getvalue()
+
+
+def test_mean_std_of_seeds_against_statistics():
+    values = [0.61234, 0.65871, 0.60002]
+    expected = (f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}')
+    assert render_docs.format_value(values, 3) == expected
+    assert render_docs.format_value([0.5], 2) == '0.50 ± 0.00'
+    assert render_docs.format_value(0.70846611408823, 3) == '0.708'
+
+
+def test_record_seeds_and_render(tmp_path):
+    runs = []
+    for seed, f1 in enumerate([0.5, 0.7]):
+        path = tmp_path / f'run{seed}.json'
+        metrics = {f'ae2/f1_{v}': f1 for v in render_docs.VIEWS}
+        metrics.update({f'ae2/map@10_{v}': 0.25 for v in render_docs.VIEWS},
+                       **{'ae2/progression': 0.1 * seed, 'ae2/tau': 0.9})
+        path.write_text(json.dumps(dict(metrics=metrics, seed=seed, versions={})))
+        runs.append(str(path))
+    render_docs.record('seeds', [('BYOV', runs)], 'a test', root=str(tmp_path))
+    results = render_docs.load_results('seeds', str(tmp_path))
+    table = render_docs.RENDERERS[results['kind']](results, columns='split', digits='2')
+    header, rule, row = table.split('\n')
+    cells = row.strip('|').split(' | ')
+    assert cells[0].strip() == 'BYOV'
+    assert cells[1] == f'0.60 ± {statistics.stdev([0.5, 0.7]):.2f}'
+    assert cells[7] == f'0.05 ± {statistics.stdev([0.0, 0.1]):.2f}'
+    assert "Kendall's tau" in header and rule.count('---') == 9
+
+
+def test_record_a_comparison_over_seeds(tmp_path):
+    """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
+    views = render_docs.VIEWS
+    metrics = {str(seed): {name: {f'ae2/f1_{v}': base + seed / 10 for v in views}
+                           for name, base in (('time only', 0.3), ('BYOV', 0.5))}
+               for seed in (0, 1, 2)}
+    path = tmp_path / 'comparison.json'
+    path.write_text(json.dumps(dict(seeds=[0, 1, 2], metrics=metrics)))
+    render_docs.record('cmp', [(None, [str(path)])], 'a test', root=str(tmp_path))
+    results = render_docs.load_results('cmp', str(tmp_path))
+    assert [r['name'] for r in results['rows']] == ['time only', 'BYOV']
+    cols = ','.join(f'f1_{v}' for v in views)
+    table = render_docs.render_metrics_rows(results, columns=cols, digits='2')
+    byov_row = table.split('\n')[3]
+    values = [0.5, 0.6, 0.7]
+    cell = f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+    assert byov_row == '| BYOV | ' + ' | '.join([cell] * 3) + ' |'
+    one = render_docs.render_metrics_rows(results, columns=cols, digits='2', seed='2')
+    assert one.split('\n')[2] == '| time only | 0.50 | 0.50 | 0.50 |'
+    with pytest.raises(render_docs.DocError, match='no seed 7'):
+        render_docs.render_metrics_rows(results, columns=cols, seed='7')
+
+
+def test_percent_scales_only_f1_and_map():
+    metrics = {'ae2/f1_regular': 0.123456, 'ae2/map@10_regular': 0.5, 'ae2/progression': 0.25,
+               'ae2/tau': [0.5, 0.7]}
+    results = dict(rows=[dict(name='m', metrics=metrics)])
+    table = render_docs.render_metrics_rows(
+        results, columns='f1_regular,map@10_regular,progression,tau', percent='true')
+    assert table.split('\n')[2] == (f'| m | 12.35 | 50.00 | 0.2500 | '
+                                     f'0.6000 ± {statistics.stdev([0.5, 0.7]):.4f} |')
+
+
+def test_cache_modes_table_differences():
+    keys = [k for k, _ in render_docs.AE2_SPLIT_TITLES]
+    runs = {f'{mode}_seed{seed}': {f'ae2/{k}': 0.1 * i + 0.01 * seed + offset
+                                   for i, k in enumerate(keys)}
+            for seed in (0, 1)
+            for mode, offset in (('frames', 0.0), ('exact', 0.002), ('compact', -0.003))}
+    table = render_docs.render_cache_modes(
+        dict(seeds=[0, 1], modes=['frames', 'exact', 'compact'], runs=runs))
+    lines = table.split('\n')
+    assert lines[0].startswith('| test metric | frames s0 | exact s0 | compact s0 | frames s1')
+    tau = lines[-1].strip('|').split(' | ')
+    assert tau[0].strip() == "Kendall's tau"
+    assert tau[-2] == '-0.0050'  # compact - exact, both seeds
+    assert tau[-1].strip() == '0.0100'  # exact seed 1 - seed 0
+
+
+@pytest.mark.parametrize('doc, message', [
+    ('<!-- table: nowhere -->\n<!-- /table -->\n', 'docs/results/nowhere.json does not exist'),
+    ('<!-- table: demo_main_job -->\nno end\n', 'has no closing'),
+    ('<!-- table: demo_main_job renderer=pie -->\n<!-- /table -->\n', "unknown renderer 'pie'"),
+    ('<!-- table: demo_main_job columns=tau,nope -->\n<!-- /table -->\n', "no metric 'nope'"),
+    ('<!-- table:demo_main_job -->\n<!-- /table -->\n', 'malformed marker'),
+])
+def test_bad_docs_name_the_doc_and_the_fix(doc, message):
+    with pytest.raises(render_docs.DocError, match='page.md:1') as err:
+        render_docs.render_doc(doc, 'page.md', ROOT)
+    assert message in str(err.value)
+
+
+def test_figures_listed_exist_and_every_figure_is_listed():
+    with open(osp.join(ROOT, 'docs', 'results', 'figures.json')) as f:
+        listed = {fig['file'] for fig in json.load(f)['figures']}
+    on_disk = {f'docs/figures/{name}' for name in os.listdir(osp.join(ROOT, 'docs', 'figures'))}
+    assert listed == on_disk
+
+
+def test_no_reference_to_notes_outside_the_repository():
+    names = [n + '.md' for n in ('METHOD', 'PROTOCOL', 'STYLE', 'STACK', 'ARCHITECTURE')]
+    skip_dirs = {'.git', 'work_dirs', 'data', '__pycache__', '.venv', 'venv', 'build'}
+    hits = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in skip_dirs and not d.endswith('.egg-info')]
+        for name in files:
+            if name.endswith(('.png', '.pth', '.npy', '.pickle', '.pyc', '.mp4')):
+                continue
+            with open(osp.join(folder, name), errors='replace') as f:
+                text = f.read()
+            rel = osp.relpath(osp.join(folder, name), ROOT)
+            hits += [f'{rel}: {n}' for n in names if n in text]
+    assert not hits, hits

@@ -1,0 +1,463 @@
+"""Regenerate the numbers in the docs from the results files kept in ``docs/results/``.
+
+A doc holds a generated region between two markers; everything between them is
+rewritten from one results file::
+
+    <!-- table: demo_main_job columns=combined digits=3 -->
+    ...generated, do not edit...
+    <!-- /table -->
+
+``demo_main_job`` names ``docs/results/demo_main_job.json``; the other words are options
+of the renderer. The renderer is the results file's ``"kind"`` unless the marker says
+``renderer=KIND``. Results files are written by runs (``record`` below, or a benchmark
+script), never by hand, and say which command produced them (``"produced_by"``).
+
+    python tools/analysis/render_docs.py            # rewrite every generated region
+    python tools/analysis/render_docs.py --check    # exit 1 and show a diff if a doc is stale
+    python tools/analysis/render_docs.py --list     # regions, results files, commands
+    python tools/analysis/render_docs.py --figures  # rerun the figure commands (figures.json)
+    python tools/analysis/render_docs.py record demo_main_job \\
+        --rows work_dirs/demo/demo_results.json --produced-by 'python tools/run_demo.py'
+    python tools/analysis/render_docs.py record my_table \\
+        --row 'BYOV=runs/s0/results.json,runs/s1/results.json' --row 'TCC=runs/tcc/results.json'
+    python tools/analysis/render_docs.py record synthetic_comparison \
+        --rows work_dirs/synthetic_comparison/comparison.json \
+        --produced-by 'python benchmarks/synthetic_comparison.py --epochs 8 --seeds 0 1 2'
+
+Adding a kind of table is one function decorated with ``@renderer('name')`` that takes the
+results dict and the marker's options and returns Markdown. ``metrics_rows`` covers the
+usual case: methods as rows, metrics as columns, one value per metric, or a list of values
+(one per seed) shown as mean ± standard deviation (``seed=N`` in the marker picks one
+seed). A marker such as ``<!-- table: synthetic_comparison columns=combined digits=3 -->``
+then shows the recorded rows.
+"""
+import argparse
+import difflib
+import glob
+import json
+import math
+import os
+import os.path as osp
+import re
+import shlex
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+RESULTS_DIR = 'docs/results'
+DOC_GLOBS = ('README.md', 'docs/**/*.md', 'configs/**/README.md')
+OPEN_RE = re.compile(r'^<!-- table: (\S+)((?: [\w-]+=\S+)*) -->$')
+CLOSE = '<!-- /table -->'
+RENDERERS = {}
+
+
+def renderer(kind):
+    """Register ``func(results: dict, **options) -> str`` as the renderer of ``kind``."""
+    def register(func):
+        RENDERERS[kind] = func
+        return func
+    return register
+
+
+class DocError(ValueError):
+    """A doc or results file that cannot be rendered; the message names it and the fix."""
+
+
+# ---------------------------------------------------------------- metric tables
+VIEWS = ('regular', 'ego2exo', 'exo2ego')
+AE2_SPLIT = [(f'F1 {v}', [f'f1_{v}']) for v in VIEWS] + \
+    [(f'mAP@10 {v}', [f'map@10_{v}']) for v in VIEWS] + \
+    [('Progression', ['progression']), ("Kendall's tau", ['tau'])]
+AE2_COMBINED = [('F1 reg / ego2exo / exo2ego', [f'f1_{v}' for v in VIEWS]),
+                ('mAP@10 reg / ego2exo / exo2ego', [f'map@10_{v}' for v in VIEWS]),
+                ('Progression', ['progression']), ('tau', ['tau'])]
+COLUMN_SETS = {'split': AE2_SPLIT, 'combined': AE2_COMBINED}
+AE2_SPLIT_TITLES = [(keys[0], title) for title, keys in AE2_SPLIT]
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (n - 1; 0 for one value) of a list of floats."""
+    n = len(values)
+    mean = sum(values) / n
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+    return mean, math.sqrt(var)
+
+
+def format_value(value, digits):
+    """One cell: a number rounded once to ``digits``; a list is 'mean ± std'."""
+    if value is None:
+        return '-'
+    if isinstance(value, list):
+        if not value:
+            return '-'
+        mean, std = mean_std([float(v) for v in value])
+        return f'{mean:.{digits}f} ± {std:.{digits}f}'
+    if isinstance(value, float) and math.isnan(value):
+        return 'nan'
+    return f'{float(value):.{digits}f}'
+
+
+def _plain(metrics):
+    return {key.rsplit('/', 1)[-1]: value for key, value in metrics.items()}
+
+
+def markdown_table(header, body):
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in body]
+    return '\n'.join(lines)
+
+
+@renderer('metrics_rows')
+def render_metrics_rows(results, columns='split', digits='4', rows=None, seed=None,
+                        percent='false', percent_digits='2'):
+    """Methods as rows and AE2 metrics as columns.
+
+    ``results['rows']``: list of ``{'name': str, 'metrics': {key: float | [float, ...]}}``
+    (keys with or without the ``ae2/`` prefix). ``columns``: ``split`` (one column per
+    number), ``combined`` (the three views in one cell) or a comma-separated list of
+    metric keys. ``rows``: comma-separated row names to keep, ``_`` for a space (default all).
+    ``seed``: show that seed's value of rows recorded over several seeds (default: mean ± std).
+    ``percent=true``: F1 and mAP x 100 with ``percent_digits`` decimals, as the model zoo
+    prints them (progression and tau stay fractions).
+    """
+    digits = int(digits)
+    if columns in COLUMN_SETS:
+        spec = COLUMN_SETS[columns]
+    else:
+        spec = [(key, [key]) for key in columns.split(',')]
+    wanted = rows.replace('_', ' ').split(',') if rows else None
+    body = []
+    for row in _rows(results, wanted):
+        metrics = _plain(row['metrics'])
+        if seed is not None:
+            metrics = _one_seed(row, metrics, int(seed))
+        cells = [row['name']]
+        for title, keys in spec:
+            missing = [k for k in keys if k not in metrics]
+            if missing:
+                raise DocError(f'row {row["name"]!r} has no metric {missing[0]!r} for column '
+                               f'{title!r}; available: {sorted(metrics)}')
+            cells.append(' / '.join(_cell(metrics[k], k, digits, percent == 'true',
+                                          int(percent_digits)) for k in keys))
+        body.append(cells)
+    return markdown_table(['Method'] + [title for title, _ in spec], body)
+
+
+def _cell(value, key, digits, percent, percent_digits):
+    if percent and key.startswith(('f1_', 'map@')):
+        scaled = [100 * v for v in value] if isinstance(value, list) else \
+            None if value is None else 100 * value
+        return format_value(scaled, percent_digits)
+    return format_value(value, digits)
+
+
+def _one_seed(row, metrics, seed):
+    seeds = row.get('seeds') or []
+    if seed not in seeds:
+        raise DocError(f'row {row["name"]!r} has no seed {seed}; seeds: {seeds}')
+    index = seeds.index(seed)
+    return {k: v[index] if isinstance(v, list) else v for k, v in metrics.items()}
+
+
+def _rows(results, wanted):
+    rows = results.get('rows')
+    if not isinstance(rows, list):
+        raise DocError('a metrics results file needs "rows": [{"name": ..., "metrics": {...}}]')
+    if wanted is None:
+        return rows
+    by_name = {row['name']: row for row in rows}
+    for name in wanted:
+        if name not in by_name:
+            raise DocError(f'no row {name!r}; rows: {list(by_name)}')
+    return [by_name[name] for name in wanted]
+
+
+@renderer('metrics_printout')
+def render_metrics_printout(results, row, title='test split'):
+    """One row as the evaluation loop prints it (``byov.engine.results``), in a code block.
+    ``row``: the row's name with ``_`` for spaces."""
+    sys.path.insert(0, ROOT)
+    from byov.engine.results import format_metrics_table
+    (found,) = _rows(results, [row.replace('_', ' ')])
+    return '```\n' + format_metrics_table(found['metrics'], title=title.replace('_', ' ')) \
+        + '\n```'
+
+
+@renderer('rows')
+def render_rows(results, digits=None):
+    """A free-form table of recorded values: ``header`` and ``rows`` (lists of cells).
+    Numbers are rounded to the file's ``digits`` (one per column, null for text) once;
+    lists are shown as mean ± std."""
+    header = results['header']
+    col_digits = results.get('digits') or [None] * len(header)
+    body = []
+    for row in results['rows']:
+        if len(row) != len(header):
+            raise DocError(f'row {row} has {len(row)} cells for {len(header)} columns')
+        body.append([cell if d is None or isinstance(cell, str) else format_value(cell, d)
+                     for cell, d in zip(row, col_digits)])
+    return markdown_table(header, body)
+
+
+@renderer('time_only_scores')
+def render_time_only_scores(results, digits='2'):
+    """Classifiers given only t/L (``byov.datasets.synthetic.time_only_scores``): per
+    dataset variant, test F1 with the val F1 in brackets."""
+    digits = int(digits)
+    body = [[row['name']] + [f'{format_value(row["test"][clf], digits)} '
+                             f'(val {format_value(row["val"][clf], digits)})'
+                             for clf in ('svc', 'tree')] for row in results['rows']]
+    return markdown_table(['timing', 'SVC, protocol classifier', 'depth-4 decision tree'], body)
+
+
+@renderer('cache_modes')
+def render_cache_modes(results, digits='4'):
+    """``benchmarks/feature_cache_modes.py``: each test metric (rows) for every mode and
+    seed (``runs['<mode>_seed<s>']``), then compact - exact (mean over seeds) and the
+    spread (max - min) of exact over the seeds."""
+    digits = int(digits)
+    runs, seeds, modes = results['runs'], results['seeds'], results['modes']
+    titles = dict(AE2_SPLIT_TITLES)
+    header = ['test metric'] + [f'{m} s{s}' for s in seeds for m in modes] + \
+        ['compact - exact (mean)', 'exact: seed spread']
+    body = []
+    for key, title in titles.items():
+        values = {(m, s): _plain(runs[f'{m}_seed{s}'])[key] for s in seeds for m in modes}
+        diff = sum(values['compact', s] - values['exact', s] for s in seeds) / len(seeds)
+        exact = [values['exact', s] for s in seeds]
+        body.append([title] + [format_value(values[m, s], digits) for s in seeds for m in modes]
+                    + [f'{diff:+.{digits}f}', format_value(max(exact) - min(exact), digits)])
+    return markdown_table(header, body)
+
+
+@renderer('figures')
+def render_figures(results):
+    """The list of figures in the docs and the command that draws each."""
+    body = [[f'`{fig["file"]}`', fig['what'], f'`{fig["command"]}`']
+            for fig in results['figures']]
+    return markdown_table(['figure', 'what it shows', 'command'], body)
+
+
+# ---------------------------------------------------------------- docs
+def load_results(name, root=ROOT):
+    path = osp.join(root, RESULTS_DIR, name + '.json')
+    if not osp.isfile(path):
+        raise DocError(f'{RESULTS_DIR}/{name}.json does not exist: record it from a run '
+                       f'(python tools/analysis/render_docs.py record {name} ...)')
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as err:
+            raise DocError(f'{RESULTS_DIR}/{name}.json is not valid JSON: {err}') from None
+
+
+def render_region(name, option_text, root=ROOT):
+    results = load_results(name, root)
+    options = dict(opt.split('=', 1) for opt in option_text.split())
+    kind = options.pop('renderer', results.get('kind'))
+    if kind not in RENDERERS:
+        raise DocError(f'{RESULTS_DIR}/{name}.json: unknown renderer {kind!r}; '
+                       f'known: {sorted(RENDERERS)}')
+    try:
+        body = RENDERERS[kind](results, **options)
+    except TypeError as err:
+        raise DocError(f'renderer {kind!r} of {name}: {err}') from None
+    source = f'*Generated from `{RESULTS_DIR}/{name}.json`'
+    if results.get('produced_by'):
+        source += f', recorded from `{results["produced_by"]}`'
+    return body + '\n\n' + source + '; regenerate with `python tools/analysis/render_docs.py`.*'
+
+
+def render_doc(text, doc, root=ROOT):
+    """The doc's text with every generated region rewritten; ``doc`` names it in errors."""
+    lines = text.split('\n')
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        match = OPEN_RE.match(line.strip())
+        if line.strip().startswith('<!-- table:') and not match:
+            raise DocError(f'{doc}:{i + 1}: malformed marker {line.strip()!r}; expected '
+                           '"<!-- table: NAME [option=value ...] -->"')
+        i += 1
+        if not match:
+            continue
+        end = next((j for j in range(i, len(lines)) if lines[j].strip() == CLOSE), None)
+        if end is None:
+            raise DocError(f'{doc}:{i}: "{line.strip()}" has no closing "{CLOSE}"')
+        try:
+            out.append(render_region(match.group(1), match.group(2), root))
+        except DocError as err:
+            raise DocError(f'{doc}:{i}: {err}') from None
+        out.append(CLOSE)
+        i = end + 1
+    return '\n'.join(out)
+
+
+def doc_paths(root=ROOT):
+    paths = set()
+    for pattern in DOC_GLOBS:
+        paths.update(glob.glob(osp.join(root, pattern), recursive=True))
+    return sorted(p for p in paths if '<!-- table:' in open(p).read())
+
+
+def regions(root=ROOT):
+    for path in doc_paths(root):
+        for n, line in enumerate(open(path).read().split('\n'), 1):
+            match = OPEN_RE.match(line.strip())
+            if match:
+                yield osp.relpath(path, root), n, match.group(1)
+
+
+def check(root=ROOT, write=False, stream=sys.stdout):
+    """Render every doc; return the stale ones (rewritten when ``write``)."""
+    stale = []
+    for path in doc_paths(root):
+        rel = osp.relpath(path, root)
+        with open(path) as f:
+            text = f.read()
+        new = render_doc(text, rel, root)
+        if new == text:
+            continue
+        stale.append(rel)
+        if write:
+            tmp = path + '.tmp'
+            with open(tmp, 'w') as f:
+                f.write(new)
+            os.replace(tmp, path)
+            print(f'rewrote {rel}', file=stream)
+        else:
+            stream.writelines(difflib.unified_diff(
+                text.splitlines(True), new.splitlines(True),
+                f'{rel} (in the repository)', f'{rel} (rendered from {RESULTS_DIR}/)'))
+    return stale
+
+
+# ---------------------------------------------------------------- recording runs
+def record(name, rows, produced_by, notes='', root=ROOT):
+    """Write ``docs/results/<name>.json`` (kind ``metrics_rows``) from run outputs.
+
+    ``rows``: list of ``(row name, [results.json paths])``, several paths = several seeds
+    (kept as lists: shown as mean ± std); or ``(None, [demo_results.json])`` for a file
+    mapping row names to metrics, as ``tools/run_demo.py`` writes it.
+    """
+    out_rows, versions = [], None
+    for row_name, paths in rows:
+        loaded = []
+        for path in paths:
+            with open(path) as f:
+                loaded.append(json.load(f))
+        if row_name is None:
+            for table in loaded:
+                out_rows += _rows_of_table(table)
+            continue
+        versions = versions or loaded[0].get('versions')
+        metrics = [r['metrics'] for r in loaded]
+        keys = list(metrics[0])
+        for path, m in zip(paths, metrics):
+            if list(m) != keys:
+                raise DocError(f'{path} has metrics {sorted(m)}, {paths[0]} has {sorted(keys)}')
+        merged = {k: metrics[0][k] if len(metrics) == 1 else [m[k] for m in metrics]
+                  for k in keys}
+        out_rows.append(dict(name=row_name, metrics=merged,
+                             seeds=[r.get('seed') for r in loaded]))
+    data = dict(kind='metrics_rows', produced_by=produced_by, notes=notes,
+                versions=versions, rows=out_rows)
+    return write_results(name, data, root)
+
+
+def _rows_of_table(table):
+    """Rows from a run's table: ``{row: metrics}`` (``tools/run_demo.py``'s
+    demo_results.json) or ``{'seeds': [...], 'metrics': {seed: {row: metrics}}}``
+    (``benchmarks/synthetic_comparison.py``'s comparison.json: one list per metric)."""
+    if 'metrics' not in table or 'seeds' not in table:
+        return [dict(name=n, metrics=m) for n, m in table.items()]
+    seeds = [str(s) for s in table['seeds']]
+    names = list(table['metrics'][seeds[0]])
+    rows = []
+    for name in names:
+        per_seed = [table['metrics'][s][name] for s in seeds]
+        rows.append(dict(name=name, seeds=table['seeds'],
+                         metrics={k: [m[k] for m in per_seed] for k in per_seed[0]}))
+    return rows
+
+
+def write_results(name, data, root=ROOT):
+    """Write ``docs/results/<name>.json`` atomically (for scripts that record a run)."""
+    path = osp.join(root, RESULTS_DIR, name + '.json')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(data, f, indent=2)
+        f.write('\n')
+    os.replace(path + '.tmp', path)
+    return path
+
+
+def run_figures(root=ROOT):
+    """Rerun the command of every figure listed in docs/results/figures.json."""
+    commands = [fig['command'] for fig in load_results('figures', root)['figures']]
+    for command in dict.fromkeys(commands):  # one command may draw several figures
+        print('$ ' + command, flush=True)
+        subprocess.run(shlex.split(command), cwd=root, check=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = parser.add_subparsers(dest='command')
+    parser.add_argument('--check', action='store_true',
+                        help='change nothing; exit 1 with a diff when a doc is stale')
+    parser.add_argument('--list', action='store_true', help='list the generated regions')
+    parser.add_argument('--figures', action='store_true',
+                        help='rerun the commands of docs/results/figures.json')
+    parser.add_argument('--root', default=ROOT,
+                        help='repository root holding the docs (default: this checkout)')
+    rec = sub.add_parser('record', help='write docs/results/NAME.json from run outputs')
+    rec.add_argument('name')
+    rec.add_argument('--rows', metavar='FILE',
+                     help="a run's table: run_demo's demo_results.json (row name -> metrics) or "
+                          "synthetic_comparison's comparison.json (seeds kept as lists)")
+    rec.add_argument('--row', action='append', default=[], metavar='NAME=FILE[,FILE...]',
+                     help='one row from results.json files (several files: seeds)')
+    rec.add_argument('--produced-by', required=True, help='the command that made the runs')
+    rec.add_argument('--notes', default='')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        if args.command == 'record':
+            rows = [(None, [args.rows])] if args.rows else []
+            for spec in args.row:
+                if '=' not in spec:
+                    raise DocError(f'--row {spec!r}: expected NAME=FILE[,FILE...]')
+                row_name, files = spec.split('=', 1)
+                rows.append((row_name, files.split(',')))
+            if not rows:
+                raise DocError('record needs --rows FILE or at least one --row NAME=FILE')
+            print('wrote', record(args.name, rows, args.produced_by, args.notes, args.root))
+            return 0
+        if args.list:
+            for doc, line, name in regions(args.root):
+                produced = load_results(name, args.root).get('produced_by', '?')
+                print(f'{doc}:{line}  {RESULTS_DIR}/{name}.json  ({produced})')
+            return 0
+        if args.figures:
+            run_figures(args.root)
+            return 0
+        stale = check(args.root, write=not args.check)
+    except DocError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    if args.check and stale:
+        print(f'\n{len(stale)} doc(s) differ from their results files: '
+              f'{", ".join(stale)}.\nRun python tools/analysis/render_docs.py to regenerate '
+              'them (or record new results first).', file=sys.stderr)
+        return 1
+    if not stale:
+        print('every generated region is up to date')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
