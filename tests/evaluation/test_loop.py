@@ -132,3 +132,26 @@ def test_a_checkpoint_is_hashed_and_a_failed_run_writes_no_results(tiny_syntheti
     assert not osp.exists(osp.join(failed_dir, 'results.json'))
     assert not osp.exists(dump + '.2.npz')
     assert runner.test_loop.evaluation is None
+
+
+def test_save_best_auto_works_without_the_f1_metric(tiny_synthetic, tmp_path):
+    """The default runtime's save_best picks the evaluator's first metric, so a config
+    whose val_evaluator has no ae2/f1_regular trains and keeps its best checkpoint."""
+    from mmengine.config import Config
+
+    from tests.reliability.tiny_run import ROOT
+    default = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'default_runtime.py'))
+    assert default.default_hooks.checkpoint.save_best == 'auto'  # was 'ae2/f1_regular':
+    # KeyError: 'ae2/f1_regular' in mmengine's CheckpointHook after the first validation
+    data_root, cache_dir = tiny_synthetic
+    work_dir = str(tmp_path / 'work')
+    cfg = tiny_config(data_root, cache_dir, work_dir, max_epochs=1, validate=True)
+    cfg.default_hooks.checkpoint.save_best = default.default_hooks.checkpoint.save_best
+    cfg.val_evaluator = [dict(type='KendallsTauMetric', stride=2)]
+    cfg.train_dataloader.dataset.indices = 2  # two training items
+    build_runner(cfg).train()
+    assert [f for f in os.listdir(work_dir) if f.startswith('best_')] == [
+        'best_ae2_tau_epoch_1.pth']
+    record = json.load(open(osp.join(work_dir, 'val_results.json')))
+    assert record['weights'] == 'training' and record['epoch'] == 1
+    assert list(record['metrics']) == ['ae2/tau', 'ae2/tau_dropped_pairs']
