@@ -155,3 +155,23 @@ def test_save_best_auto_works_without_the_f1_metric(tiny_synthetic, tmp_path):
     record = json.load(open(osp.join(work_dir, 'val_results.json')))
     assert record['weights'] == 'training' and record['epoch'] == 1
     assert list(record['metrics']) == ['ae2/tau', 'ae2/tau_dropped_pairs']
+
+
+@pytest.mark.slow
+def test_a_failed_evaluation_stops_every_rank(tiny_synthetic, tmp_path):
+    """Two processes, a collapsed model: the main process fails in Kendall's tau, the
+    other rank is told (no hang), the run exits non-zero and writes no results."""
+    from tests.reliability.tiny_run import free_port, run_tool, write_config
+    cfg = test_config(tiny_synthetic, str(tmp_path / 'unused'))
+    cfg.model.type = 'CollapsedBYOV'
+    cfg.custom_imports = dict(imports=['tests.evaluation.collapse_plugin'],
+                              allow_failed_imports=False)
+    path = write_config(cfg, str(tmp_path / 'collapsed.py'))
+    work_dir = str(tmp_path / 'two')
+    proc = run_tool(['tools/dist_test.sh', path, 'none', '2', '--work-dir', work_dir],
+                    timeout=300, check=False, PORT=str(free_port()))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Kendall's tau is undefined for all 12 ordered pairs" in out
+    assert "the evaluation failed on the main process: ValueError: Kendall's tau" in out
+    assert not osp.exists(osp.join(work_dir, 'results.json'))
