@@ -32,7 +32,8 @@ def _column_title(key: str) -> str:
     match = re.fullmatch(r'map@(\d+)_(regular|ego2exo|exo2ego)', key)
     if match:
         return f'mAP@{match.group(1)} {match.group(2)}'
-    return {'progression': 'Progression', 'tau': "Kendall's tau"}.get(key, key)
+    return {'progression': 'Progression', 'tau': "Kendall's tau",
+            'tau_dropped_pairs': 'tau pairs dropped'}.get(key, key)
 
 
 def _order(key: str) -> Tuple[int, int, str]:
@@ -45,6 +46,8 @@ def _order(key: str) -> Tuple[int, int, str]:
         return (2, 0, key)
     if key == 'tau':
         return (3, 0, key)
+    if key == 'tau_dropped_pairs':  # how many pairs the tau beside it left out
+        return (3, 1, key)
     return (4, 0, '')  # the rest: stable, in order of appearance
 
 

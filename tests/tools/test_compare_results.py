@@ -152,3 +152,13 @@ def test_missing_or_corrupt_results_name_the_file(tmp_path, capsys):
         read_results(str(bad / 'results.json'))
     with pytest.raises(SystemExit, match='nope'):
         compare_results.main([missing])
+
+
+def test_dropped_pairs_column_follows_tau_and_stays_a_count():
+    from byov.evaluation.table import results_markdown
+    text = results_markdown({'m': {'ae2/tau_ego_ego': 0.3, 'ae2/tau_dropped_pairs': 2,
+                                   'ae2/tau': 0.5, 'ae2/f1_regular': 0.8}},
+                            percent=True, digits=1)
+    assert text.splitlines()[0] == ("| Method | F1 regular | Kendall's tau | "
+                                    'tau pairs dropped | tau_ego_ego |')
+    assert text.splitlines()[2] == '| m | 80.0 | 0.5 | 2 | 0.3 |'
