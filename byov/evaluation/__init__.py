@@ -16,7 +16,8 @@ from .table import results_markdown, results_table
 
 __all__ = [
     'EmbeddingSet', 'find_embeddings_dir', 'video_record', 'EgoExoEvaluation',
-    'evaluate_embedding_sets', 'dump_evaluation', 'load_dump', 'EgoExoMetric', 'PhaseClassificationMetric', 'FrameRetrievalMetric',
+    'evaluate_embedding_sets', 'dump_evaluation', 'load_dump', 'EgoExoMetric',
+    'PhaseClassificationMetric', 'FrameRetrievalMetric',
     'PhaseProgressionMetric', 'KendallsTauMetric', 'FewShotClassificationMetric',
     'results_table', 'results_markdown'
 ]

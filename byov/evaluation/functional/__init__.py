@@ -13,5 +13,6 @@ from .retrieval import frame_retrieval
 
 __all__ = [
     'phase_classification', 'frame_retrieval', 'phase_progression', 'progression_targets',
-    'kendalls_tau', 'kendalls_tau_matrix', 'kendalls_tau_summary', 'few_shot_classification', 'DEFAULT_SHOTS'
+    'kendalls_tau', 'kendalls_tau_matrix', 'kendalls_tau_summary', 'few_shot_classification',
+    'DEFAULT_SHOTS'
 ]
