@@ -94,9 +94,11 @@ def main(argv=None):
         print(results_table(rows, digits=args.digits, percent=args.percent, title=dataset))
         notes = [f'* {name}: differs from {next(iter(runs[dataset]))}: ' + '; '.join(diff)
                  for name, diff in mismatches(runs[dataset]).items()]
+        for note in notes:
+            print(note)
         legacy = _legacy_note(runs[dataset])
-        for note in notes + ([legacy] if legacy else []):
-            print(note, file=sys.stderr if note is legacy else sys.stdout)
+        if legacy:
+            print(f'compare_results: {dataset}: {legacy}', file=sys.stderr)
         table = results_markdown(rows, digits=args.digits, percent=args.percent)
         footnotes = ''.join(f'\n{note}\n' for note in notes)
         sections.append(f'### {dataset}\n\n{table}\n{footnotes}')
