@@ -63,14 +63,15 @@ class EgoExoMetric(BaseMetric):
 
     # ------------------------------------------------------------------ BaseMetric
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """mmengine's path (a plain loop): keep one record per video."""
+        """mmengine's path (a plain loop): keep one record per video. A metric that
+        needs the fit split refuses at the first batch, on every rank."""
+        if self.requires_fit_split:
+            self._require_fit_set(None)
         for sample in data_samples:
             self.results.append(video_record(sample))
 
     def compute_metrics(self, results: list) -> dict:
         """mmengine's path: the eval split from the kept records, without a fit split."""
-        if self.requires_fit_split:
-            self._require_fit_set(None)
         split = (results[0].get('split') if results else None) or 'eval'
         eval_set = EmbeddingSet.from_records(results, split=split).check_finite()
         return self.compute(eval_set, None)
