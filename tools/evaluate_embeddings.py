@@ -2,12 +2,15 @@
 
     python tools/evaluate_embeddings.py CONFIG EMBED_DIR [--eval-split test]
 
-``EMBED_DIR`` holds ``{split}_embeds.npy`` and ``{split}_label.npy`` for the fit split
-(train) and the eval split, as byov's loops write them (with ``{split}_meta.json``) or as
-AE2's tools do (AE2 saves the test split under the name ``val``: pass
-``--eval-file-split val``). Video boundaries and views come from the dataset in CONFIG
+``EMBED_DIR`` is a work dir of ``tools/test.py`` (its ``embeddings/`` folder is read) or a
+folder holding ``{split}_embeds.npy`` and ``{split}_label.npy`` for the fit split (train)
+and the eval split, as byov's loops write them (with ``{split}_meta.json``) or as AE2's
+tools do (AE2 saves the test split under the name ``val``: pass ``--eval-file-split
+val``). Video boundaries and views come from the dataset in CONFIG
 (``test_dataloader.dataset``: data root and layout; nothing is decoded), and the metrics
-from its ``test_evaluator``. Prints one table and writes ``results.json``.
+from its ``test_evaluator``; they are evaluated by the same function as the evaluation
+loops (``byov.evaluation.evaluate_embedding_sets``). Prints one table and writes
+``results.json`` (into the embeddings folder unless ``--out``).
 """
 import argparse
 import os.path as osp
@@ -17,8 +20,9 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 
 from byov.datasets import load_split
+from byov.engine.provenance import split_provenance
 from byov.engine.results import format_metrics_table, write_results_json
-from byov.evaluation import EmbeddingSet
+from byov.evaluation import EmbeddingSet, evaluate_embedding_sets, find_embeddings_dir
 from byov.registry import METRICS
 from byov.utils import register_all_modules
 
@@ -26,14 +30,16 @@ from byov.utils import register_all_modules
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='config whose test dataset and evaluator to use')
-    parser.add_argument('embed_dir', help='folder with {split}_embeds.npy / _label.npy')
+    parser.add_argument('embed_dir', help='work dir of tools/test.py (its embeddings/ '
+                        'folder), or a folder with {split}_embeds.npy / _label.npy')
     parser.add_argument('--eval-split', default='test', help='dataset split evaluated')
     parser.add_argument('--fit-split', default='train', help='dataset split fitted on')
     parser.add_argument('--eval-file-split', default=None,
                         help="file prefix of the eval split (AE2 files: 'val')")
     parser.add_argument('--fit-file-split', default=None, help='file prefix of the fit split')
     parser.add_argument('--out', default=None,
-                        help='results file (default: EMBED_DIR/results.json)')
+                        help='results file (default: results.json in the embeddings '
+                        'folder)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.dataset.data_root=...')
     return parser.parse_args()
@@ -71,25 +77,30 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     dataset_cfg = cfg.test_dataloader.dataset
-    fit = load_split_embeddings(args.embed_dir, args.fit_file_split or args.fit_split,
-                                dataset_cfg, args.fit_split)
-    ev = load_split_embeddings(args.embed_dir, args.eval_file_split or args.eval_split,
-                               dataset_cfg, args.eval_split)
-    metrics = {}
+    fit_file = args.fit_file_split or args.fit_split
+    eval_file = args.eval_file_split or args.eval_split
+    try:
+        embed_dir = find_embeddings_dir(args.embed_dir, eval_file)
+    except FileNotFoundError as err:
+        raise SystemExit(f'evaluate_embeddings: {err}') from None
+    fit = load_split_embeddings(embed_dir, fit_file, dataset_cfg, args.fit_split)
+    ev = load_split_embeddings(embed_dir, eval_file, dataset_cfg, args.eval_split)
     with DefaultScope.overwrite_default_scope('byov'):
-        evaluator = [METRICS.build(m) for m in cfg.test_evaluator]
-    for metric in evaluator:
-        values = metric.compute(ev.check_finite(), fit.check_finite())
-        prefix = metric.prefix or ''
-        metrics.update({f'{prefix}/{k}' if prefix else k: v for k, v in values.items()})
-    print(format_metrics_table(metrics, title=f'{args.eval_split} split, {args.embed_dir}'))
-    out = args.out or osp.join(args.embed_dir, 'results.json')
-
-    class _Evaluator:  # what write_results_json reads the protocol from
-        metrics = evaluator
-    write_results_json(out, metrics, evaluator=_Evaluator, config=args.config,
-                       embed_dir=args.embed_dir, fit_split=args.fit_split,
-                       eval_split=args.eval_split)
+        metrics = [METRICS.build(m) for m in cfg.test_evaluator]
+    evaluation = evaluate_embedding_sets(metrics, ev, fit)
+    print(format_metrics_table(evaluation.metrics,
+                               title=f'{args.eval_split} split, {embed_dir}'))
+    out = args.out or osp.join(embed_dir, 'results.json')
+    data_root, layout = dataset_cfg['data_root'], dataset_cfg.get('layout', 'auto')
+    write_results_json(
+        out, evaluation.metrics, evaluation.protocol,
+        figure_options=evaluation.figure_options, config=args.config,
+        config_text=cfg.pretty_text, embed_dir=embed_dir, fit_split=args.fit_split,
+        eval_split=args.eval_split, weights='embeddings', checkpoint=None,
+        checkpoint_sha256=None, partial_load=bool(cfg.get('partial_load', False)),
+        seed=None, model=(cfg.get('model') or {}).get('type'), eval_temporal_crop=None,
+        data=dict(fit=split_provenance(fit, data_root, layout),
+                  eval=split_provenance(ev, data_root, layout)))
     print(f'Results written to {out}')
 
 

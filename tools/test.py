@@ -2,7 +2,8 @@
 
 Embeds the fit split (train) and the eval split (test) video by video, runs the
 metrics in the config's ``test_evaluator`` (the four ego-exo tasks), prints one table and
-writes ``results.json`` and the embeddings into the work dir. ``CHECKPOINT`` may be
+writes ``results.json`` and the embeddings into the work dir (``--dump FILE.npz``: also
+all of it in one file; ``--show-dir DIR``: the figures). ``CHECKPOINT`` may be
 ``none`` for models without trained weights (the time-only and frozen-feature baselines,
 or an untrained encoder).
 Distributed: ``tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS``.
@@ -31,10 +32,20 @@ def parse_args():
         help='evaluate on a seeded random window of FRACTION of each eval video (a check '
         'beyond the reference protocol against time leakage; not comparable with papers)')
     parser.add_argument('--crop-seed', type=int, default=0, help='seed of --temporal-crop')
+    parser.add_argument(
+        '--dump', metavar='FILE.npz',
+        help='also write the embeddings, labels and results of both splits into one .npz '
+        'file (read with byov.evaluation.load_dump or numpy.load)')
+    parser.add_argument(
+        '--show-dir', metavar='DIR',
+        help='draw the ego-exo figures (EgoExoVisualizationHook) into DIR/test/')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
+    if args.dump and not args.dump.endswith('.npz'):
+        parser.error(f'--dump {args.dump}: the file name must end in .npz (numpy arrays, '
+                     'read without pickle; mmaction2\'s .pkl is not written)')
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     # a user's plugin modules (custom_imports) are found from the working directory
     sys.path.insert(0, os.getcwd())
@@ -58,6 +69,10 @@ def merge_args(cfg, args):
         cfg.merge_from_dict(args.cfg_options)
     if args.temporal_crop is not None:
         add_temporal_crop(cfg, args.temporal_crop, args.crop_seed)
+    if args.dump:
+        cfg.test_cfg.dump_file = args.dump
+    if args.show_dir:
+        add_show_dir(cfg, args.show_dir)
     # Testing builds no training or validation parts (baseline configs have no
     # schedule, and mmengine wants all or none of them).
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
@@ -66,16 +81,28 @@ def merge_args(cfg, args):
     return cfg
 
 
+def add_show_dir(cfg, show_dir):
+    """Draw the test figures into ``show_dir``: the config's EgoExoVisualizationHook if it
+    lists one, otherwise a default one."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    mine = [h for h in hooks if h.get('type') == 'EgoExoVisualizationHook']
+    if not mine:
+        mine = [dict(type='EgoExoVisualizationHook')]
+        hooks += mine
+    for hook in mine:
+        hook.update(out_dir=os.path.abspath(show_dir), stages=('test', ))
+    cfg.custom_hooks = hooks
+
+
 def add_temporal_crop(cfg, fraction, seed):
     """Insert RandomTemporalCrop after the loading step of the eval split's pipeline
-    (the fit split stays whole) and note it in the results."""
+    (the fit split stays whole); results.json records it (``eval_temporal_crop``)."""
     pipeline = list(cfg.test_dataloader.dataset.pipeline)
     load = [i for i, t in enumerate(pipeline) if str(t['type']).startswith('Load')]
     if not load:
         raise ValueError('--temporal-crop: the test pipeline has no Load* step to crop after.')
     pipeline.insert(load[0] + 1, dict(type='RandomTemporalCrop', fraction=fraction, seed=seed))
     cfg.test_dataloader.dataset.pipeline = pipeline
-    cfg.eval_temporal_crop = dict(fraction=fraction, seed=seed)
 
 
 def main():

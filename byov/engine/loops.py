@@ -2,106 +2,136 @@
 
 The AE2 tasks need two splits: the *fit* split (train), on which classifiers and
 regressors are fit, and the *eval* split (val during training, test at the end). A loop
-embeds both, video by video (sharded across ranks and gathered back in order), saves the
-embeddings in the reference file format, hands the fit split to the metrics that need
-it, evaluates, prints one table and writes a results file.
+embeds both once, video by video (sharded across ranks and gathered back in order), and
+evaluates them with :func:`byov.evaluation.evaluate_embedding_sets`, the one evaluation
+path (``tools/evaluate_embeddings.py`` calls the same function). It saves the embeddings
+in the reference file format, prints one table, writes a results file with the run's
+provenance, and keeps the result in ``loop.evaluation`` for the hooks
+(:class:`~byov.engine.EgoExoVisualizationHook` draws from it).
 """
-import logging
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.dist import collect_results, is_main_process
+from mmengine.dist import broadcast_object_list, collect_results, is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.logging import print_log
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 from torch.utils.data import DataLoader
 
+from byov.engine.provenance import dataset_provenance, runner_provenance, temporal_crop_of
 from byov.engine.results import format_metrics_table, write_results_json
-from byov.evaluation.embedding_set import EmbeddingSet
+from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
+                             evaluate_embedding_sets, video_record)
 from byov.registry import LOOPS
 from byov.utils.progress import progress_bar
 
 
-def _video_records(outputs) -> List[dict]:
-    """One plain record per video from the model's predict outputs."""
-    records = []
-    for sample in outputs:
-        meta = sample.metainfo
-        records.append(dict(
-            embeds=sample.embeds, gt_labels=sample.gt_labels,
-            video_index=int(meta['video_index']), is_ego=bool(meta['is_ego']),
-            video_name=meta['video_name']))
-    return records
-
-
 class _EgoExoEvalMixin:
-    """What validation and testing share; ``_stage`` is 'val' or 'test'."""
+    """What validation and testing share; ``_stage`` is 'val' or 'test'.
+
+    ``evaluation`` holds the last :class:`~byov.evaluation.EgoExoEvaluation` on the main
+    process (None before the first run and on other ranks)."""
 
     _stage = 'val'
+    evaluation: Optional[EgoExoEvaluation] = None
 
-    def _init_ego_exo(self, runner, fit_dataloader, save_embeddings, results_file):
+    def _init_ego_exo(self, runner, fit_dataloader, save_embeddings, results_file,
+                      dump_file):
         if fit_dataloader is None:
             raise ValueError(
                 f'{type(self).__name__} needs `fit_dataloader` (the train split embedded '
                 'whole-video by whole-video); see configs/_base_/datasets/*.py.')
+        if dump_file is not None and not str(dump_file).endswith('.npz'):
+            raise ValueError(f'{type(self).__name__}: dump_file={dump_file!r} must end in '
+                             '.npz (numpy arrays, read without pickle).')
         if isinstance(fit_dataloader, dict):
             fit_dataloader = runner.build_dataloader(fit_dataloader, seed=runner.seed)
         self.fit_dataloader = fit_dataloader
         self.save_embeddings = save_embeddings
         self.results_file = results_file
+        self.dump_file = dump_file
+        self.evaluation = None
 
     @torch.no_grad()
-    def _embed(self, dataloader: DataLoader, desc: str, evaluate: bool = False):
-        """Embed every video of ``dataloader``; returns the gathered EmbeddingSet on the
-        main process (None elsewhere). With ``evaluate`` the outputs also go through the
-        evaluator, and the runner's iteration hooks are called."""
+    def _embed(self, dataloader: DataLoader, split: str,
+               call_hooks: bool = False) -> Optional[EmbeddingSet]:
+        """Embed every video of ``dataloader``; the gathered EmbeddingSet on the main
+        process, None elsewhere. With ``call_hooks`` the runner's iteration hooks run."""
         records = []
-        for idx, data_batch in enumerate(progress_bar(dataloader, desc=desc)):
-            if evaluate:
+        step = getattr(self.runner.model, f'{self._stage}_step')
+        for idx, data_batch in enumerate(progress_bar(dataloader, desc=split)):
+            if call_hooks:
                 self.runner.call_hook(
                     f'before_{self._stage}_iter', batch_idx=idx, data_batch=data_batch)
             with autocast(enabled=self.fp16):
-                step = getattr(self.runner.model, f'{self._stage}_step')
                 outputs = step(data_batch)
-            records.extend(_video_records(outputs))
-            if evaluate:
-                self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+            records.extend(video_record(sample) for sample in outputs)
+            if call_hooks:
                 self.runner.call_hook(
                     f'after_{self._stage}_iter', batch_idx=idx, data_batch=data_batch,
                     outputs=outputs)
         records = collect_results(records, len(dataloader.dataset), device='cpu')
         if not is_main_process():
             return None
-        return EmbeddingSet.from_records(records, split=desc)
+        return EmbeddingSet.from_records(records, split=split)
+
+    def _evaluate(self, fit_set, eval_set, fit_split, eval_split) -> dict:
+        """Main process: evaluate, save embeddings, print, write results (and the dump);
+        returns the metrics. A failure raises before any results file is written."""
+        eval_set.check_finite()
+        fit_set.check_finite()
+        if self.save_embeddings:
+            out_dir = osp.join(self.runner.work_dir, 'embeddings')
+            fit_set.save(out_dir, fit_split)
+            eval_set.save(out_dir, eval_split)
+        evaluation = evaluate_embedding_sets(self.evaluator.metrics, eval_set, fit_set)
+        print_log('\n' + format_metrics_table(evaluation.metrics,
+                                              title=f'{eval_split} split'),
+                  logger='current')
+        eval_dataset, fit_dataset = self.dataloader.dataset, self.fit_dataloader.dataset
+        provenance = runner_provenance(self.runner, self._stage)
+        path = osp.join(self.runner.work_dir, self.results_file)
+        record = write_results_json(
+            path, evaluation.metrics, evaluation.protocol,
+            figure_options=evaluation.figure_options, fit_split=fit_split,
+            eval_split=eval_split, eval_temporal_crop=temporal_crop_of(eval_dataset),
+            data=dict(fit=dataset_provenance(fit_dataset, fit_set),
+                      eval=dataset_provenance(eval_dataset, eval_set)),
+            **provenance)
+        print_log(f'Results written to {path}', logger='current')
+        if self.dump_file:
+            dump_evaluation(self.dump_file, evaluation, record)
+            print_log(f'Embeddings, labels and results dumped to {self.dump_file}',
+                      logger='current')
+        self.evaluation = evaluation
+        return evaluation.metrics
 
     def _run_ego_exo(self) -> dict:
         self.runner.call_hook(f'before_{self._stage}')
         self.runner.call_hook(f'before_{self._stage}_epoch')
         self.runner.model.eval()
+        self.evaluation = None
 
         fit_split = getattr(self.fit_dataloader.dataset, 'split', 'train')
         eval_split = getattr(self.dataloader.dataset, 'split', self._stage)
         fit_set = self._embed(self.fit_dataloader, fit_split)
-        eval_set = self._embed(self.dataloader, eval_split, evaluate=True)
+        eval_set = self._embed(self.dataloader, eval_split, call_hooks=True)
 
-        if is_main_process() and self.save_embeddings:
-            out_dir = osp.join(self.runner.work_dir, 'embeddings')
-            fit_set.save(out_dir, fit_split)
-            eval_set.save(out_dir, eval_split)
-        for metric in self.evaluator.metrics:
-            if getattr(metric, 'requires_fit_split', False):
-                metric.set_fit_split(fit_set)
-        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
-
+        # the main process evaluates; every rank gets the metrics, or the error
+        outcome = [None]
         if is_main_process():
-            print_log('\n' + format_metrics_table(metrics, title=f'{eval_split} split'),
-                      logger='current')
-            path = osp.join(self.runner.work_dir, self.results_file)
-            write_results_json(path, metrics, runner=self.runner, fit_split=fit_split,
-                               eval_split=eval_split, evaluator=self.evaluator)
-            print_log(f'Results written to {path}', logger='current')
+            try:
+                outcome = [self._evaluate(fit_set, eval_set, fit_split, eval_split)]
+            except Exception as err:
+                outcome = [f'{type(err).__name__}: {err}']
+                broadcast_object_list(outcome)
+                raise
+        broadcast_object_list(outcome)
+        if isinstance(outcome[0], str):
+            raise RuntimeError(f'the evaluation failed on the main process: {outcome[0]}')
+        metrics = outcome[0]
         self.runner.call_hook(f'after_{self._stage}_epoch', metrics=metrics)
         self.runner.call_hook(f'after_{self._stage}')
         return metrics
@@ -119,6 +149,9 @@ class EgoExoValLoop(_EgoExoEvalMixin, ValLoop):
         fp16 (bool): autocast during embedding.
         save_embeddings (bool): write ``embeddings/{split}_embeds.npy`` etc.
         results_file (str): results file name inside the work dir.
+        dump_file (str, optional): also write embeddings, labels and results into this
+            ``.npz`` file (``tools/test.py --dump``; see
+            :func:`byov.evaluation.dump_evaluation`).
     """
 
     _stage = 'val'
@@ -126,9 +159,11 @@ class EgoExoValLoop(_EgoExoEvalMixin, ValLoop):
     def __init__(self, runner, dataloader: Union[DataLoader, Dict],
                  evaluator: Union[Evaluator, Dict, List], fit_dataloader=None,
                  fp16: bool = False, save_embeddings: bool = True,
-                 results_file: str = 'val_results.json') -> None:
+                 results_file: str = 'val_results.json',
+                 dump_file: Optional[str] = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file)
+        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file,
+                           dump_file)
 
     def run(self) -> dict:
         return self._run_ego_exo()
@@ -146,9 +181,11 @@ class EgoExoTestLoop(_EgoExoEvalMixin, TestLoop):
     def __init__(self, runner, dataloader: Union[DataLoader, Dict],
                  evaluator: Union[Evaluator, Dict, List], fit_dataloader=None,
                  fp16: bool = False, save_embeddings: bool = True,
-                 results_file: str = 'results.json') -> None:
+                 results_file: str = 'results.json',
+                 dump_file: Optional[str] = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file)
+        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file,
+                           dump_file)
 
     def run(self) -> dict:
         return self._run_ego_exo()

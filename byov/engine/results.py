@@ -4,12 +4,13 @@ import json
 import os
 import os.path as osp
 import platform
+from typing import Optional
 
+import numpy as np
 from prettytable import PrettyTable
 
+from byov.evaluation.functional._checks import VIEWS
 from byov.utils.atomic import atomic_write
-
-VIEWS = ('regular', 'ego2exo', 'exo2ego')
 
 
 def format_metrics_table(metrics: dict, title: str = '') -> str:
@@ -53,29 +54,26 @@ def environment_versions() -> dict:
                 scikit_learn=sklearn.__version__, python=platform.python_version())
 
 
-def _protocol_of(evaluator) -> dict:
-    """Each metric's protocol options (reference or corrected variant, k, stride...)."""
-    protocol = {}
-    if evaluator is None:
-        return protocol
-    for metric in evaluator.metrics:
-        describe = getattr(metric, 'protocol', None)
-        protocol[type(metric).__name__] = describe() if callable(describe) else {}
-    return protocol
-
-
-def write_results_json(path: str, metrics: dict, runner=None, evaluator=None, **extra):
-    """Write ``metrics`` with the config, seed, protocol and versions, atomically."""
+def results_record(metrics: dict, protocol: Optional[dict] = None, **extra) -> dict:
+    """The record of one evaluation: ``metrics``, the metrics' ``protocol`` options, the
+    environment's versions and the code's version (byov, git commit), the time, and the
+    provenance in ``extra`` (config, checkpoint and its sha256, data roots and split
+    fingerprints, temporal crop, seed, partial load; see docs/training_and_evaluation.md,
+    "results.json")."""
+    from byov.engine.provenance import code_version
     record = dict(metrics={k: _jsonable(v) for k, v in metrics.items()},
                   time=datetime.datetime.now().isoformat(timespec='seconds'),
-                  versions=environment_versions(), protocol=_protocol_of(evaluator))
-    if runner is not None:
-        cfg = runner.cfg
-        record.update(config=cfg.filename, experiment=runner.experiment_name,
-                      seed=runner.seed, checkpoint=cfg.get('load_from'),
-                      model=cfg.model.get('type'), config_text=cfg.pretty_text,
-                      eval_temporal_crop=cfg.get('eval_temporal_crop'))
+                  versions=environment_versions(), code=code_version(),
+                  protocol=protocol or {})
     record.update({k: _jsonable(v) for k, v in extra.items()})
+    return record
+
+
+def write_results_json(path: str, metrics: dict, protocol: Optional[dict] = None,
+                       **extra) -> dict:
+    """Write :func:`results_record` to ``path`` atomically; returns the record. Called
+    only after every metric succeeded, so a failed run leaves no results file."""
+    record = results_record(metrics, protocol, **extra)
     atomic_write_text(path, json.dumps(record, indent=2))
     return record
 
@@ -93,6 +91,10 @@ def _jsonable(value):
         return value.item()
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value

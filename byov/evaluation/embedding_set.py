@@ -10,6 +10,7 @@ On disk (``save`` / ``load``) a split is AE2's file pair ``{split}_embeds.npy`` 
 plus ``{split}_meta.json`` with what those files lack: each video's name, view and frame
 count. Each file is written to a temporary name and renamed into place.
 """
+import hashlib
 import json
 import os
 import os.path as osp
@@ -18,11 +19,52 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from mmengine.structures import BaseDataElement
+
 from byov.utils.atomic import atomic_write
 from .functional._checks import (check_is_ego, check_labels, check_same_view_per_video,
                                  check_video_ids)
 
 META_FORMAT = 'byov.EmbeddingSet/1'
+RECORD_KEYS = ('embeds', 'gt_labels', 'video_index', 'is_ego', 'video_name')
+
+
+def video_record(sample) -> dict:
+    """One video's record from a model output (a BaseDataElement as ``predict`` returns
+    it, or its dict): float32 embeds [L, E], int64 gt_labels [L], video_index, is_ego,
+    video_name and split. The one extractor of the evaluation path."""
+    if isinstance(sample, BaseDataElement):
+        sample = sample.to_dict()
+    missing = [k for k in RECORD_KEYS if k not in sample]
+    if missing:
+        raise KeyError(f'a model output lacks {missing}; the ego-exo evaluation needs '
+                       'per-video embeds and gt_labels with metainfo video_index, is_ego, '
+                       'video_name (see docs/architecture.md, "Model outputs")')
+    embeds = _as_numpy(sample['embeds']).astype(np.float32, copy=False)
+    labels = _as_numpy(sample['gt_labels']).reshape(-1).astype(np.int64, copy=False)
+    num_frames = sample.get('num_frames')
+    if embeds.ndim != 2 or embeds.shape[0] != labels.shape[0] or (
+            num_frames is not None and int(num_frames) != labels.shape[0]):
+        raise ValueError(f'video {sample["video_name"]!r}: embeds {tuple(embeds.shape)}, '
+                         f'{labels.shape[0]} labels and num_frames={num_frames} disagree '
+                         '(one embedding and one label per frame)')
+    return dict(embeds=embeds, gt_labels=labels, video_index=int(sample['video_index']),
+                is_ego=bool(sample['is_ego']), video_name=str(sample['video_name']),
+                split=sample.get('split'))
+
+
+def find_embeddings_dir(path: str, split: str) -> str:
+    """The folder holding ``{split}_embeds.npy``: ``path/embeddings`` of a work dir (where
+    the evaluation loops write them), or ``path`` itself. Raises FileNotFoundError naming
+    both places."""
+    for folder in (osp.join(path, 'embeddings'), path):
+        if osp.isfile(osp.join(folder, f'{split}_embeds.npy')):
+            return folder
+    raise FileNotFoundError(
+        f'No {split}_embeds.npy in {osp.join(path, "embeddings")} or {path}. The evaluation '
+        'loops (tools/test.py, or validation during training) write them into '
+        '<work_dir>/embeddings/ unless save_embeddings=False; pass that work dir or '
+        'folder.')
 
 
 @dataclass(eq=False)
@@ -114,6 +156,29 @@ class EmbeddingSet:
                 f'frame {int(bad_frames[0] - self._starts[v])}); {num_bad_videos} video(s) '
                 'affected in all. The model produced non-finite outputs.')
         return self
+
+    def to_records(self) -> List[dict]:
+        """One record per video (as :func:`video_record` returns them), in video order."""
+        records = []
+        for v, name in enumerate(self.video_names):
+            part = self.video_slice(v)
+            records.append(dict(embeds=self.embeds[part], gt_labels=self.labels[part],
+                                video_index=v, is_ego=bool(self.is_ego[part.start]),
+                                video_name=name, num_frames=part.stop - part.start,
+                                split=self.split))
+        return records
+
+    def fingerprint(self) -> dict:
+        """What identifies the data this split evaluated: its name, sizes, the sha256 of
+        its ordered video list (view, name and frame count per line) and of its labels
+        (int64, little-endian). Equal fingerprints mean the same videos, frames and
+        labels in the same order (a temporal crop changes both hashes)."""
+        lines = '\n'.join(f'{"ego" if ego else "exo"}\t{name}\t{length}' for name, ego, length
+                          in zip(self.video_names, self.video_is_ego, self._lengths))
+        labels = np.ascontiguousarray(self.labels, dtype='<i8').tobytes()
+        return dict(split=self.split, num_videos=self.num_videos, num_frames=self.num_frames,
+                    split_sha256=hashlib.sha256(lines.encode()).hexdigest(),
+                    labels_sha256=hashlib.sha256(labels).hexdigest())
 
     # ------------------------------------------------------------------ building
     @classmethod

@@ -7,7 +7,8 @@ other keys in the order first seen.
 
 :func:`read_results` and :func:`collect_results` read the ``results.json`` files that
 ``tools/test.py`` writes (see ``byov/engine/results.py``), for
-``tools/analysis/compare_results.py`` and the benchmarks.
+``tools/analysis/compare_results.py`` and the benchmarks; :func:`differences` says what
+makes two of them not comparable (other data, another protocol).
 """
 import json
 import math
@@ -31,7 +32,8 @@ def _column_title(key: str) -> str:
     match = re.fullmatch(r'map@(\d+)_(regular|ego2exo|exo2ego)', key)
     if match:
         return f'mAP@{match.group(1)} {match.group(2)}'
-    return {'progression': 'Progression', 'tau': "Kendall's tau"}.get(key, key)
+    return {'progression': 'Progression', 'tau': "Kendall's tau",
+            'tau_dropped_pairs': 'tau pairs dropped'}.get(key, key)
 
 
 def _order(key: str) -> Tuple[int, int, str]:
@@ -44,6 +46,8 @@ def _order(key: str) -> Tuple[int, int, str]:
         return (2, 0, key)
     if key == 'tau':
         return (3, 0, key)
+    if key == 'tau_dropped_pairs':  # how many pairs the tau beside it left out
+        return (3, 1, key)
     return (4, 0, '')  # the rest: stable, in order of appearance
 
 
@@ -57,13 +61,23 @@ def _columns(rows: Dict[str, dict]) -> List[str]:
     return sorted(keys, key=_order)
 
 
-def _cell(value, digits: int, percent: bool) -> str:
+def is_percent_key(key: str) -> bool:
+    """Whether a metric is shown x 100 with ``percent``: F1 and mAP (also the few-shot
+    F1), as papers and model zoos print them; R^2, tau and counts keep their scale."""
+    plain = _plain_key(key)
+    return plain.startswith(('f1_', 'map@')) or '_f1_' in plain
+
+
+def _cell(key: str, value, digits: int, percent: bool) -> str:
     if value is None:
         return '-'
     if isinstance(value, float) and math.isnan(value):
         return 'nan'
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'{value * (100 if percent else 1):.{digits}f}'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # counts (e.g. tau_dropped_pairs)
+    if isinstance(value, float):
+        scale = 100 if percent and is_percent_key(key) else 1
+        return f'{value * scale:.{digits}f}'
     return str(value)
 
 
@@ -72,7 +86,7 @@ def _cells(rows: Dict[str, dict], digits: int, percent: bool):
     body = []
     for name, metrics in rows.items():
         plain = {_plain_key(k): v for k, v in metrics.items()}
-        body.append([name] + [_cell(plain.get(c), digits, percent) for c in columns])
+        body.append([name] + [_cell(c, plain.get(c), digits, percent) for c in columns])
     return ['Method'] + [_column_title(c) for c in columns], body
 
 
@@ -83,7 +97,7 @@ def results_table(rows: Dict[str, dict], digits: int = 4, percent: bool = False,
     Args:
         rows: method name -> metrics dict.
         digits: decimals shown.
-        percent: show values x 100 (as papers do) instead of in [0, 1].
+        percent: show F1 and mAP x 100 (as papers do) instead of in [0, 1].
         title: optional table title.
     """
     header, body = _cells(rows, digits, percent)
@@ -128,22 +142,69 @@ def read_results(path: str) -> dict:
 
 def dataset_name(record: dict) -> str:
     """The dataset a results record was evaluated on: the last folder of the eval split's
-    ``data_root`` in its config, or ``'unknown'``."""
-    text = record.get('config_text')
-    if text:
-        split = record.get('eval_split', 'test')
-        loader = 'val_dataloader' if split == 'val' else 'test_dataloader'
-        # the pretty-printed config: the eval loader's dataset carries data_root
-        block = text.split(f'{loader} = ', 1)[-1] if f'{loader} = ' in text else text
-        match = re.search(r"data_root\s*=\s*'([^']*)'", block)
-        if match:
-            return osp.basename(osp.normpath(match.group(1))) or 'unknown'
-    return 'unknown'
+    data root (``data.eval.data_root``; for files written before byov recorded it, the
+    eval loader's ``data_root`` in the recorded config), or ``'unknown'``."""
+    root = ((record.get('data') or {}).get('eval') or {}).get('data_root')
+    if not root and record.get('config_text'):
+        root = _recorded_data_root(record)
+    return (osp.basename(osp.normpath(root)) or 'unknown') if root else 'unknown'
 
 
-def collect_results(paths: Sequence[str], names: Optional[Sequence[str]] = None
-                    ) -> Dict[str, Dict[str, dict]]:
-    """Metrics of several runs grouped by dataset: ``{dataset: {method: metrics}}``.
+def _recorded_data_root(record: dict) -> Optional[str]:
+    from mmengine.config import Config
+    loader = 'val_dataloader' if record.get('eval_split') == 'val' else 'test_dataloader'
+    try:
+        cfg = Config.fromstring(record['config_text'], '.py')
+        return cfg[loader]['dataset']['data_root']
+    except Exception:  # noqa: BLE001  (an unreadable old record: no dataset name)
+        return None
+
+
+def is_floor(record: dict) -> bool:
+    """A row evaluated without trained weights (time-only, frozen features, an untrained
+    encoder): ``weights == 'none'``, or no checkpoint in files without ``weights``."""
+    if 'weights' in record:
+        return record['weights'] == 'none'
+    return record.get('checkpoint') is None
+
+
+DATA_KEYS = ('split', 'num_videos', 'num_frames', 'split_sha256', 'labels_sha256')
+
+
+def differences(reference: dict, record: dict) -> List[str]:
+    """Why ``record`` is not comparable with ``reference`` (both results records): the
+    fit or eval data differ (split, videos or labels), the temporal crop differs, or a
+    metric both ran used other protocol options. Empty when comparable. Records without
+    ``data`` (older files) are compared on what they have."""
+    found = []
+    for role in ('eval', 'fit'):
+        a = (reference.get('data') or {}).get(role)
+        b = (record.get('data') or {}).get(role)
+        if a and b:
+            for key in DATA_KEYS:
+                if a.get(key) != b.get(key):
+                    found.append(f'{role} data {key}: {_short(a.get(key))} vs '
+                                 f'{_short(b.get(key))}')
+    if reference.get('eval_temporal_crop') != record.get('eval_temporal_crop'):
+        found.append(f"temporal crop: {reference.get('eval_temporal_crop')} vs "
+                     f"{record.get('eval_temporal_crop')}")
+    protocol_a, protocol_b = reference.get('protocol') or {}, record.get('protocol') or {}
+    for metric in protocol_a.keys() & protocol_b.keys():
+        a, b = protocol_a[metric] or {}, protocol_b[metric] or {}
+        for key in sorted(a.keys() | b.keys()):
+            if a.get(key) != b.get(key):
+                found.append(f'{metric}.{key}: {a.get(key)!r} vs {b.get(key)!r}')
+    return found
+
+
+def _short(value):
+    return value[:12] if isinstance(value, str) and len(value) == 64 else value
+
+
+def read_runs(paths: Sequence[str], names: Optional[Sequence[str]] = None
+              ) -> Dict[str, Dict[str, Tuple[str, dict]]]:
+    """Results records grouped by dataset: ``{dataset: {method: (file, record)}}``, in
+    the order given.
 
     Args:
         paths: ``results.json`` files or the work dirs that hold them.
@@ -153,7 +214,7 @@ def collect_results(paths: Sequence[str], names: Optional[Sequence[str]] = None
     if names is not None and len(names) != len(paths):
         raise ValueError(f'{len(names)} names for {len(paths)} results files; give one '
                          'name per file.')
-    grouped: Dict[str, Dict[str, dict]] = {}
+    grouped: Dict[str, Dict[str, Tuple[str, dict]]] = {}
     for i, path in enumerate(paths):
         record = read_results(path)
         file = path if path.endswith('.json') else osp.join(path, 'results.json')
@@ -162,5 +223,48 @@ def collect_results(paths: Sequence[str], names: Optional[Sequence[str]] = None
         if name in rows:
             raise ValueError(f'Two runs are named {name!r} ({file} and an earlier one); '
                              'name them with --names.')
-        rows[name] = record['metrics']
+        rows[name] = (file, record)
+    return grouped
+
+
+def mismatches(rows: Dict[str, Tuple[str, dict]]) -> Dict[str, List[str]]:
+    """For the rows of one dataset: method -> its :func:`differences` from the first
+    row, for the rows that have any."""
+    items = list(rows.items())
+    if not items:
+        return {}
+    _, (_, first) = items[0]
+    found = {}
+    for name, (_, record) in items[1:]:
+        diff = differences(first, record)
+        if diff:
+            found[name] = diff
+    return found
+
+
+def collect_results(paths: Sequence[str], names: Optional[Sequence[str]] = None,
+                    mismatch: str = 'error') -> Dict[str, Dict[str, dict]]:
+    """Metrics of several runs grouped by dataset: ``{dataset: {method: metrics}}``.
+
+    Args:
+        paths, names: as :func:`read_runs`.
+        mismatch: a row whose data or protocol differ from the first row of its dataset
+            (:func:`differences`): 'error' raises a ValueError naming both files and the
+            differences; 'mark' keeps it, its name followed by ' *'.
+    """
+    if mismatch not in ('error', 'mark'):
+        raise ValueError(f"mismatch must be 'error' or 'mark', got {mismatch!r}")
+    grouped = {}
+    for dataset, rows in read_runs(paths, names).items():
+        found = mismatches(rows)
+        if found and mismatch == 'error':
+            first_file = next(iter(rows.values()))[0]
+            lines = [f'{rows[name][0]}: ' + '; '.join(diff) for name, diff in found.items()]
+            raise ValueError(
+                f'{dataset}: these runs are not comparable with {first_file} (the first '
+                'row), their data or protocol differ:\n  ' + '\n  '.join(lines) +
+                '\nCompare runs evaluated on the same splits with the same options, or '
+                "pass --allow-mismatch to show them marked with '*'.")
+        grouped[dataset] = {(f'{name} *' if name in found else name): record['metrics']
+                            for name, (_, record) in rows.items()}
     return grouped

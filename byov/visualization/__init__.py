@@ -1,9 +1,9 @@
 """Figures of the ego-exo evaluation: embedding projection, alignment, retrieval
 examples and phase progression (matplotlib, Agg canvas, PNG).
 
-Drawn from saved embeddings by :class:`byov.engine.hooks.EgoExoVisualizationHook`
-(during val/test) and by ``tools/analysis/visualize.py``; see
-docs/training_and_evaluation.md.
+Drawn by :class:`byov.engine.hooks.EgoExoVisualizationHook` from the splits the val/test
+loop has just evaluated, and by ``tools/analysis/visualize.py`` from saved embeddings;
+see docs/training_and_evaluation.md.
 """
 from .alignment import alignment_summary, plot_alignment
 from .figures import (FIGURES, check_same_frames, draw_figures, embeddings_dir,

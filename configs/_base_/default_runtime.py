@@ -5,9 +5,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # save_best='auto': the first metric of the evaluator (ae2/f1_regular for the AE2
+    # metrics), so that configs with other metrics work too; all are higher-is-better
     checkpoint=dict(
-        type='CheckpointHook', interval=10, max_keep_ckpts=3,
-        save_best='ae2/f1_regular', rule='greater'),
+        type='CheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto',
+        rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # byov's guards, here rather than in custom_hooks so that a config listing its own
     # custom_hooks keeps them (docs/reliability.md)

@@ -4,7 +4,8 @@ import pytest
 from mmengine.evaluator import Evaluator
 from mmengine.structures import BaseDataElement
 
-from byov.evaluation import EmbeddingSet, results_markdown, results_table
+from byov.evaluation import (EmbeddingSet, evaluate_embedding_sets, results_markdown,
+                             results_table, video_record)
 from byov.evaluation.functional import (frame_retrieval, kendalls_tau, phase_classification,
                                         phase_progression)
 from byov.registry import METRICS
@@ -29,22 +30,22 @@ def as_set(split, name):
     return EmbeddingSet.from_records([dict(s.to_dict()) for s in outputs], split=name)
 
 
-def test_all_metrics_through_the_evaluator(fit_split, eval_split):
+def test_all_metrics_through_the_one_evaluation_function(fit_split, eval_split):
+    """The loops' and tools' path: model outputs -> one extractor -> EmbeddingSets
+    (a padding repeat dropped) -> evaluate_embedding_sets -> prefixed keys equal to the
+    functional results."""
     metrics = [METRICS.build(cfg) for cfg in (
         dict(type='PhaseClassificationMetric'),
         dict(type='FrameRetrievalMetric', k=5),
         dict(type='PhaseProgressionMetric', variant='corrected'),
         dict(type='KendallsTauMetric', stride=2, view_breakdown=True),
         dict(type='FewShotClassificationMetric', shots=(1, 'all'), episodes=2))]
-    evaluator = Evaluator(metrics)
     outputs = model_outputs(eval_split, 'val')
-    evaluator.process(data_samples=outputs[:4], data_batch=None)
-    evaluator.process(data_samples=outputs[4:] + outputs[:1], data_batch=None)  # padding
+    records = [video_record(s) for s in outputs[4:] + outputs[:1] + outputs[:4]]  # padding
+    eval_set = EmbeddingSet.from_records(records, split='val')
     fit_set = as_set(fit_split, 'train')
-    for metric in metrics:
-        if metric.requires_fit_split:
-            metric.set_fit_split(fit_set)
-    results = evaluator.evaluate(len(outputs) + 1)
+    evaluation = evaluate_embedding_sets(metrics, eval_set, fit_set)
+    results = evaluation.metrics
 
     f1 = phase_classification(fit_split['embeds'], fit_split['labels'], fit_split['is_ego'],
                               eval_split['embeds'], eval_split['labels'], eval_split['is_ego'])
@@ -63,11 +64,22 @@ def test_all_metrics_through_the_evaluator(fit_split, eval_split):
                 'fewshot_all_f1_regular_mean'):
         assert 'ae2/' + key in results
     assert results['ae2/fewshot_all_f1_regular_std'] == 0.0
+    assert results['ae2/tau_dropped_pairs'] == 0
+    assert evaluation.protocol['PhaseProgressionMetric']['variant'] == 'corrected'
+    assert evaluation.figure_options == dict(append_time=False)
+    assert evaluation.eval_set is eval_set and evaluation.fit_set is fit_set
 
-    # the fit split is forgotten after evaluate: a second evaluation without it fails
-    evaluator.process(data_samples=outputs, data_batch=None)
-    with pytest.raises(RuntimeError, match='set_fit_split'):
-        evaluator.evaluate(len(outputs))
+    # without the fit split, the metrics that fit something refuse, naming the way out
+    with pytest.raises(ValueError, match='needs the fit split.*evaluate_embedding_sets'):
+        evaluate_embedding_sets(metrics, eval_set)
+    # mmengine's own path (a plain loop) works for metrics without a fit split ...
+    evaluator = Evaluator([METRICS.build(dict(type='FrameRetrievalMetric', k=5)),
+                           METRICS.build(dict(type='PhaseClassificationMetric'))])
+    with pytest.raises(ValueError, match='PhaseClassificationMetric needs the fit split'):
+        evaluator.process(data_samples=outputs, data_batch=None)  # ... refuses the others
+    tau_only = Evaluator([METRICS.build(dict(type='KendallsTauMetric', stride=2))])
+    tau_only.process(data_samples=outputs, data_batch=None)
+    assert tau_only.evaluate(len(outputs))['ae2/tau'] == results['ae2/tau']
 
     table = results_table({'ours': results, 'time only': {'ae2/tau': 0.99}})
     text = table.get_string()
@@ -84,7 +96,8 @@ def test_metric_options_and_errors(eval_split):
     metric = METRICS.build(dict(type='PhaseClassificationMetric', views=['regular']))
     assert metric.protocol()['views'] == ['regular']
     with pytest.raises(TypeError, match='EmbeddingSet'):
-        metric.set_fit_split({'embeds': None})
+        metric.compute(as_set(eval_split, 'val'), {'embeds': None})
+    metric = METRICS.build(dict(type='FrameRetrievalMetric'))  # takes mmengine's path
     bad = model_outputs(eval_split, 'val')[:1]
     bad[0].set_metainfo(dict(num_frames=3))
     with pytest.raises(ValueError, match='disagree'):
@@ -100,7 +113,8 @@ def test_metric_compute_on_saved_embeddings(tmp_path, fit_split, eval_split):
     as_set(eval_split, 'val').save(str(tmp_path))
     eval_set = EmbeddingSet.load(str(tmp_path), 'val')
     tau = METRICS.build(dict(type='KendallsTauMetric')).compute(eval_set)
-    assert tau == dict(tau=kendalls_tau(eval_split['embeds'], eval_split['video_ids']))
+    assert tau == dict(tau=kendalls_tau(eval_split['embeds'], eval_split['video_ids']),
+                       tau_dropped_pairs=0)
     progression = METRICS.build(dict(type='PhaseProgressionMetric', append_time=True))
     out = progression.compute(eval_set, as_set(fit_split, 'train'))
     assert out['progression'] == phase_progression(

@@ -1,8 +1,11 @@
 """tools/analysis/compare_results.py and the results-file readers of
-byov/evaluation/table.py, on fake results.json files."""
+byov/evaluation/table.py, on fake results.json files: grouping, order (floor rows first
+in a glob), --percent on F1/mAP only, and refusing (or marking) runs whose data or
+protocol differ."""
 import json
 import os.path as osp
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +64,75 @@ def test_tool_prints_one_table_per_dataset_and_writes_markdown(tmp_path, capsys)
     text = md.read_text()
     assert '### synthetic_egoexo' in text and '| byov | 80.0 | 70.0 | 60.0 |' in text
     assert text.index('| byov |') < text.index('| tcc |')
+    # --percent scales F1 and mAP only: progression and tau keep their scale
+    assert '| byov | 80.0 | 70.0 | 60.0 | 50.0 | 40.0 | 30.0 | 0.7 | 0.9 |' in text
+
+
+def _provenance(folder, weights='checkpoint', labels='a' * 64, append_time=False,
+                crop=None):
+    """Add what tools/test.py records about data, protocol and weights."""
+    path = folder / 'results.json'
+    record = json.loads(path.read_text())
+    split = dict(split='test', num_videos=4, num_frames=90, split_sha256='b' * 64,
+                 labels_sha256=labels, data_root='data/synthetic_egoexo', layout='csv')
+    record.update(
+        weights=weights, eval_temporal_crop=crop,
+        data=dict(eval=split, fit=dict(split, split='train', labels_sha256='c' * 64)),
+        protocol=dict(PhaseProgressionMetric=dict(variant='reference',
+                                                  append_time=append_time),
+                      KendallsTauMetric=dict(stride=5)))
+    path.write_text(json.dumps(record))
+    return str(path)
+
+
+def test_order_is_kept_and_a_glob_puts_floor_rows_first(tmp_path, capsys):
+    runs = tmp_path / 'runs'
+    a = _provenance(Path(_write(runs / 'byov', 0.8)).parent)
+    b = _provenance(Path(_write(runs / 'tcc', 0.6)).parent)
+    _provenance(Path(_write(runs / 'zz_time_only', 0.3)).parent, weights='none')
+    compare_results.main([b, a])
+    out = capsys.readouterr().out
+    assert out.index('| tcc ') < out.index('| byov ')  # as given, not sorted
+    compare_results.main([str(runs / '*')])
+    out = capsys.readouterr().out
+    assert out.index('| zz_time_only ') < out.index('| byov ') < out.index('| tcc ')
+
+
+@pytest.mark.parametrize('change, expected', [
+    (dict(labels='d' * 64), 'eval data labels_sha256: aaaaaaaaaaaa vs dddddddddddd'),
+    (dict(append_time=True), 'PhaseProgressionMetric.append_time: False vs True'),
+    (dict(crop=dict(fraction=0.5, seed=0)),
+     "temporal crop: None vs {'fraction': 0.5, 'seed': 0}"),
+])
+def test_runs_on_other_data_or_protocol_are_refused_or_marked(tmp_path, capsys, change,
+                                                              expected):
+    a = _provenance(Path(_write(tmp_path / 'byov', 0.8)).parent)
+    b = _provenance(Path(_write(tmp_path / 'tcc', 0.6)).parent, **change)
+    with pytest.raises(SystemExit) as info:
+        compare_results.main([a, b])
+    message = str(info.value)
+    assert f'synthetic_egoexo: these runs are not comparable with {a}' in message
+    assert f'{b}: ' in message and expected in message and '--allow-mismatch' in message
+    with pytest.raises(ValueError, match='not comparable'):
+        collect_results([a, b])
+
+    md = tmp_path / 'table.md'
+    compare_results.main([a, b, '--allow-mismatch', '--markdown', str(md)])
+    out = capsys.readouterr().out
+    assert '| tcc *' in out and f'* tcc: differs from byov: {expected}' in out
+    assert '| tcc * |' in md.read_text() and expected in md.read_text()
+    # the same data and protocol: no mark
+    c = _provenance(Path(_write(tmp_path / 'again', 0.7)).parent)
+    assert list(collect_results([a, c])['synthetic_egoexo']) == ['byov', 'again']
+
+
+def test_files_without_provenance_are_compared_with_a_note(tmp_path, capsys):
+    a = _write(tmp_path / 'old', 0.8)
+    b = _provenance(Path(_write(tmp_path / 'new', 0.6)).parent)
+    compare_results.main([a, b])
+    captured = capsys.readouterr()
+    assert '| old ' in captured.out and '| new ' in captured.out
+    assert f'no data fingerprint in {a}' in captured.err
 
 
 def test_missing_or_corrupt_results_name_the_file(tmp_path, capsys):
@@ -80,3 +152,13 @@ def test_missing_or_corrupt_results_name_the_file(tmp_path, capsys):
         read_results(str(bad / 'results.json'))
     with pytest.raises(SystemExit, match='nope'):
         compare_results.main([missing])
+
+
+def test_dropped_pairs_column_follows_tau_and_stays_a_count():
+    from byov.evaluation.table import results_markdown
+    text = results_markdown({'m': {'ae2/tau_ego_ego': 0.3, 'ae2/tau_dropped_pairs': 2,
+                                   'ae2/tau': 0.5, 'ae2/f1_regular': 0.8}},
+                            percent=True, digits=1)
+    assert text.splitlines()[0] == ("| Method | F1 regular | Kendall's tau | "
+                                    'tau pairs dropped | tau_ego_ego |')
+    assert text.splitlines()[2] == '| m | 80.0 | 0.5 | 2 | 0.3 |'

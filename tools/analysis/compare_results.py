@@ -3,6 +3,10 @@
 Rows are methods, columns the tasks with their regular and cross-view numbers (F1 and
 mAP@10 regular / ego2exo / exo2ego, progression, Kendall's tau, then any other metric).
 Runs are grouped by the dataset they were evaluated on (the eval split's data_root).
+Rows keep the order given; a glob expands floor rows (runs without trained weights:
+time-only, frozen features, untrained) first, then the rest by name. A run whose data
+(split videos, labels, temporal crop) or protocol options differ from the first row of
+its dataset is refused, or shown marked with '*' under --allow-mismatch.
 
 Examples::
 
@@ -12,7 +16,8 @@ Examples::
     python tools/analysis/compare_results.py runs/a runs/b --names BYOV TCC
 
 An argument may be a results.json file, a work dir that holds one, or a quoted glob of
-either. A method is named after its work dir unless --names is given.
+either. A method is named after its work dir unless --names is given. ``--percent``
+shows F1 and mAP x 100, as model zoos print them (R^2 and tau keep their scale).
 """
 import argparse
 import glob
@@ -22,7 +27,8 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)  # run from a checkout without installing
 
-from byov.evaluation.table import (collect_results, results_markdown,  # noqa: E402
+from byov.evaluation.table import (collect_results, is_floor, mismatches,  # noqa: E402
+                                   read_results, read_runs, results_markdown,
                                    results_table)
 
 
@@ -32,38 +38,70 @@ def parse_args(argv=None):
                         help='results.json files, work dirs, or quoted globs of either')
     parser.add_argument(
         '--names', nargs='+',
-        help='one method name per results file, in the order listed (a glob expands sorted)')
+        help='one method name per results file, in the order listed (a glob expands floor '
+        'rows first, then by name)')
     parser.add_argument('--markdown', metavar='FILE', help='also write the tables as Markdown')
-    parser.add_argument('--percent', action='store_true', help='show values x 100')
+    parser.add_argument('--percent', action='store_true', help='show F1 and mAP x 100')
+    parser.add_argument(
+        '--allow-mismatch', action='store_true',
+        help="show runs whose data or protocol differ from the first row, marked with '*' "
+        '(default: refuse them)')
     parser.add_argument('--digits', type=int, default=4, help='decimals shown (default 4)')
     return parser.parse_args(argv)
 
 
+def _floor_first(path):
+    try:
+        return (not is_floor(read_results(path)), path)
+    except (OSError, ValueError):
+        return (True, path)  # reported when read again
+
+
 def expand(patterns):
-    """Files and dirs in the order given; a glob expands sorted. A pattern that matches
-    nothing is kept as is, so that the error names it."""
+    """Files and dirs in the order given; a glob expands floor rows first, then sorted.
+    A pattern that matches nothing is kept as is, so that the error names it."""
     paths = []
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else []
+        matches = []
         if glob.has_magic(pattern):
             # a glob over work dirs or files: keep results files and dirs that hold one
-            matches = [m for m in matches if m.endswith('results.json')
+            matches = [m for m in glob.glob(pattern) if m.endswith('results.json')
                        or osp.isfile(osp.join(m, 'results.json'))]
+            matches.sort(key=_floor_first)
         paths.extend(matches or [pattern])
     return paths
 
 
+def _legacy_note(rows):
+    old = [file for file, record in rows.values() if 'data' not in record]
+    if old:
+        return ('no data fingerprint in ' + ', '.join(old) + ' (written before byov '
+                'recorded provenance): their data could not be checked.')
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
+    paths = expand(args.results)
     try:
-        grouped = collect_results(expand(args.results), args.names)
+        grouped = collect_results(paths, args.names,
+                                  mismatch='mark' if args.allow_mismatch else 'error')
+        runs = read_runs(paths, args.names)
     except (OSError, ValueError) as err:
         sys.exit(f'compare_results: {err}')
     sections = []
     for dataset, rows in grouped.items():
         print(results_table(rows, digits=args.digits, percent=args.percent, title=dataset))
-        sections.append(f'### {dataset}\n\n'
-                        f'{results_markdown(rows, digits=args.digits, percent=args.percent)}\n')
+        notes = [f'* {name}: differs from {next(iter(runs[dataset]))}: ' + '; '.join(diff)
+                 for name, diff in mismatches(runs[dataset]).items()]
+        for note in notes:
+            print(note)
+        legacy = _legacy_note(runs[dataset])
+        if legacy:
+            print(f'compare_results: {dataset}: {legacy}', file=sys.stderr)
+        table = results_markdown(rows, digits=args.digits, percent=args.percent)
+        footnotes = ''.join(f'\n{note}\n' for note in notes)
+        sections.append(f'### {dataset}\n\n{table}\n{footnotes}')
     if args.markdown:
         with open(args.markdown, 'w') as f:
             f.write('\n'.join(sections))

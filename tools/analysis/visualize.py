@@ -56,7 +56,8 @@ def parse_args(argv=None):
     parser.add_argument('--num-videos', type=int, default=4, help='progression videos')
     parser.add_argument('--append-time', choices=['auto', 'yes', 'no'], default='auto',
                         help='append frame index x 1e-3 to the progression features (auto: '
-                        'as recorded in results.json, the reference for pour_liquid)')
+                        'figure_options recorded in results.json, the reference for '
+                        'pour_liquid)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -120,9 +121,11 @@ def main(argv=None):
                   file=sys.stderr)
         else:
             frames = VideoFrames.from_dataset_cfg(dataset, args.data_root, args.cache_dir)
-    if args.append_time == 'auto':
-        progression = results.get('protocol', {}).get('PhaseProgressionMetric', {})
-        append_time = bool(progression.get('append_time', False))
+    if args.append_time == 'auto':  # as the metrics of the recorded run had it
+        options = results.get('figure_options')
+        if options is None:  # results files written before figure_options
+            options = results.get('protocol', {}).get('PhaseProgressionMetric', {})
+        append_time = bool(options.get('append_time', False))
     else:
         append_time = args.append_time == 'yes'
 

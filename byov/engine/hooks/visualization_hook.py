@@ -6,9 +6,10 @@ Off unless a config lists it::
                          compare_work_dir='work_dirs/demo/BYOV_untrained')]
 
 After the evaluation loop (:class:`~byov.engine.EgoExoValLoop` /
-:class:`~byov.engine.EgoExoTestLoop`) has saved the embeddings in
-``<work_dir>/embeddings/``, the hook reads them back (``EmbeddingSet.load``), draws the
-figures of :mod:`byov.visualization`, writes them as PNGs to
+:class:`~byov.engine.EgoExoTestLoop`) has evaluated, the hook takes the splits it
+evaluated from ``loop.evaluation`` (an :class:`~byov.evaluation.EgoExoEvaluation`, with
+the options the figures share with the metrics, such as the progression task's
+``append_time``), draws the figures of :mod:`byov.visualization`, writes them as PNGs to
 ``<work_dir>/figures/<stage>/`` and hands them to the runner's visualizer
 (``add_image``): ``LocalVisBackend`` stores them under ``vis_data/vis_image/``,
 ``TensorboardVisBackend`` shows them in TensorBoard's image tab.
@@ -108,26 +109,20 @@ class EgoExoVisualizationHook(Hook):
     def _draw(self, runner, loop, stage: str, step: int) -> dict:
         if not is_main_process():
             return {}
+        from byov.evaluation import EgoExoEvaluation
         from byov.visualization import (VideoFrames, check_same_frames, draw_figures,
                                         figure_to_rgb, find_phase_names, load_embeddings,
                                         save_figures)
-        if not getattr(loop, 'save_embeddings', False):
-            print_log(f'EgoExoVisualizationHook: the {stage} loop saves no embeddings '
-                      '(save_embeddings=False, or not an EgoExo loop); no figures drawn.',
+        evaluation = getattr(loop, 'evaluation', None)
+        if not isinstance(evaluation, EgoExoEvaluation):
+            print_log(f'EgoExoVisualizationHook: the {stage} loop '
+                      f'({type(loop).__name__}) left no ego-exo evaluation; use '
+                      'EgoExoValLoop / EgoExoTestLoop. No figures drawn.',
                       logger='current', level=30)
             return {}
         eval_dataset = loop.dataloader.dataset
-        eval_split = getattr(eval_dataset, 'split', stage)
-        fit_split = getattr(loop.fit_dataloader.dataset, 'split', 'train')
-        emb_dir = osp.join(runner.work_dir, 'embeddings')
-        try:
-            eval_set = load_embeddings(emb_dir, eval_split)
-            fit_set = (load_embeddings(emb_dir, fit_split)
-                       if 'progression' in self.figures else None)
-        except (OSError, ValueError) as err:
-            print_log(f'EgoExoVisualizationHook: no figures: {err}', logger='current',
-                      level=30)
-            return {}
+        eval_set, fit_set = evaluation.eval_set, evaluation.fit_set
+        eval_split = eval_set.split
         compare = {}
         if self.compare_work_dir:
             try:
@@ -149,8 +144,8 @@ class EgoExoVisualizationHook(Hook):
                     model_name=self.model_name, names=names, projection=self.projection,
                     max_points=self.max_points, ego_video=self.ego_video,
                     exo_video=self.exo_video, num_queries=self.num_queries, k=self.k,
-                    num_videos=self.num_videos, append_time=_append_time(loop),
-                    seed=self.seed))
+                    num_videos=self.num_videos, seed=self.seed,
+                    **evaluation.figure_options))
             except Exception as err:  # noqa: BLE001  (reported, not raised)
                 print_log(f'EgoExoVisualizationHook: the {figure} figure failed: '
                           f'{type(err).__name__}: {err}', logger='current', level=30)
@@ -165,12 +160,3 @@ class EgoExoVisualizationHook(Hook):
                   logger='current')
         return paths
 
-
-def _append_time(loop) -> bool:
-    """The progression metric's ``append_time`` option (reference, pour_liquid), so the
-    figure's regressors are the metric's."""
-    for metric in getattr(getattr(loop, 'evaluator', None), 'metrics', []):
-        if hasattr(metric, 'append_time') and type(metric).__name__ == \
-                'PhaseProgressionMetric':
-            return bool(metric.append_time)
-    return False

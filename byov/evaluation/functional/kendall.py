@@ -4,7 +4,9 @@ Every ``stride``-th frame of every video is sampled. For every ordered pair of d
 videos (i, j), each sampled frame of i is matched to its nearest sampled frame of j
 (squared Euclidean; the first one on ties), and tau_ij is Kendall's tau-b between the
 frame order 0, 1, ... and the matched indices. NaN values (a constant match sequence,
-or a video with fewer than two sampled frames) are dropped and the rest averaged.
+or a video with fewer than two sampled frames) are dropped and the rest averaged, as the
+reference does; :func:`kendalls_tau_summary` also says how many pairs were dropped, and
+no pair left (full collapse) is an error rather than NaN.
 
 The reference (AlignEgoExo ``evaluation/kendalls_tau.py``) calls ``cdist`` and
 ``scipy.stats.kendalltau`` once per pair. Here one ``cdist`` per query video covers all
@@ -83,38 +85,69 @@ def kendalls_tau_matrix(embeds, video_ids, stride: int = 5) -> np.ndarray:
     return taus
 
 
-def kendalls_tau(embeds, video_ids, stride: int = 5, *, is_ego=None,
-                 return_breakdown: bool = False):
-    """Mean Kendall's tau over ordered pairs of distinct videos (ego and exo mixed).
+def kendalls_tau_summary(embeds, video_ids, stride: int = 5, *, is_ego=None) -> dict:
+    """Mean Kendall's tau over ordered pairs of distinct videos, with what was left out.
 
     Args:
         embeds: float [F, E] eval-split frame embeddings.
         video_ids: int [F] video of each frame (contiguous, in temporal order).
         stride: sample every ``stride``-th frame of each video, from its first.
-        is_ego: bool [F], needed for the breakdown by view pair.
-        return_breakdown: also return a dict with the mean over ego->ego, exo->exo,
-            ego->exo and exo->ego pairs (query view first), NaN where a pair kind is empty.
+        is_ego: bool [F]; given, the result also holds ``breakdown``: the mean over
+            ego->ego, exo->exo, ego->exo and exo->ego pairs (query view first), NaN where
+            a pair kind has no defined tau.
 
     Returns:
-        float tau, or (tau, breakdown dict) with ``return_breakdown``.
+        dict(tau, pairs, dropped_pairs[, breakdown]): ``pairs`` ordered pairs in all,
+        ``dropped_pairs`` of them with no defined tau (left out of the mean).
+
+    Raises:
+        ValueError: fewer than two videos, or no pair with a defined tau (collapse).
     """
     taus = kendalls_tau_matrix(embeds, video_ids, stride)
-    off_diagonal = ~np.eye(taus.shape[0], dtype=bool)
-    tau = _nan_mean(taus[off_diagonal])
-    if not return_breakdown:
-        return tau
-    if is_ego is None:
+    num_videos = taus.shape[0]
+    if num_videos < 2:
+        raise ValueError(f"Kendall's tau needs at least 2 videos in the eval split, got "
+                         f'{num_videos}')
+    off_diagonal = ~np.eye(num_videos, dtype=bool)
+    values = taus[off_diagonal]
+    dropped = int(np.isnan(values).sum())
+    if dropped == values.size:
+        raise ValueError(
+            f"Kendall's tau is undefined for all {values.size} ordered pairs of the "
+            f'{num_videos} eval videos: in each pair the query video\'s sampled frames '
+            'all match the same frame of the other video, or a video has fewer than 2 '
+            f'frames at stride {stride}. The embeddings have collapsed (e.g. constant '
+            "per video); there is no tau to report (AE2's code would print NaN).")
+    summary = dict(tau=_nan_mean(values), pairs=int(values.size), dropped_pairs=dropped)
+    if is_ego is not None:
+        num_frames = np.asarray(embeds).shape[0]
+        runs = check_video_ids('video_ids', video_ids, num_frames)
+        is_ego = check_is_ego('is_ego', is_ego, num_frames)
+        video_is_ego = check_same_view_per_video('is_ego', is_ego, runs)
+        breakdown = {}
+        for name in BREAKDOWN:
+            query_ego, target_ego = (part == 'ego' for part in name.split('_'))
+            pick = (video_is_ego[:, None] == query_ego) & (video_is_ego[None, :] == target_ego)
+            breakdown[name] = _nan_mean(taus[pick & off_diagonal])
+        summary['breakdown'] = breakdown
+    return summary
+
+
+def kendalls_tau(embeds, video_ids, stride: int = 5, *, is_ego=None,
+                 return_breakdown: bool = False):
+    """Mean Kendall's tau over ordered pairs of distinct videos (ego and exo mixed); see
+    :func:`kendalls_tau_summary` for the arguments and errors.
+
+    Returns:
+        float tau, or (tau, breakdown dict) with ``return_breakdown`` (needs ``is_ego``).
+    """
+    if return_breakdown and is_ego is None:
         raise ValueError('is_ego is needed for return_breakdown=True')
-    num_frames = np.asarray(embeds).shape[0]
-    runs = check_video_ids('video_ids', video_ids, num_frames)
-    is_ego = check_is_ego('is_ego', is_ego, num_frames)
-    video_is_ego = check_same_view_per_video('is_ego', is_ego, runs)
-    breakdown = {}
-    for name in BREAKDOWN:
-        query_ego, target_ego = (part == 'ego' for part in name.split('_'))
-        pick = (video_is_ego[:, None] == query_ego) & (video_is_ego[None, :] == target_ego)
-        breakdown[name] = _nan_mean(taus[pick & off_diagonal])
-    return tau, breakdown
+    summary = kendalls_tau_summary(embeds, video_ids, stride,
+                                   is_ego=is_ego if return_breakdown else None)
+    if not return_breakdown:
+        return summary['tau']
+    return summary['tau'], summary['breakdown']
 
 
 def _nan_mean(values: np.ndarray) -> float:

@@ -1,5 +1,5 @@
 """The AE2 tasks as mmengine metrics, registered in ``byov.registry.METRICS``."""
-from .base import EgoExoMetric, video_record
+from .base import EgoExoMetric
 from .classification import PhaseClassificationMetric
 from .few_shot import FewShotClassificationMetric
 from .kendall import KendallsTauMetric
@@ -7,6 +7,6 @@ from .progression import PhaseProgressionMetric
 from .retrieval import FrameRetrievalMetric
 
 __all__ = [
-    'EgoExoMetric', 'video_record', 'PhaseClassificationMetric', 'FrameRetrievalMetric',
+    'EgoExoMetric', 'PhaseClassificationMetric', 'FrameRetrievalMetric',
     'PhaseProgressionMetric', 'KendallsTauMetric', 'FewShotClassificationMetric'
 ]

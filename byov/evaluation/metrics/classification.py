@@ -29,8 +29,7 @@ class PhaseClassificationMetric(EgoExoMetric):
         self.cache_size = cache_size
 
     def compute(self, eval_set, fit_set=None) -> dict:
-        if fit_set is None:
-            fit_set = self._require_fit_split()
+        fit_set = self._require_fit_set(fit_set)
         f1 = phase_classification(fit_set.embeds, fit_set.labels, fit_set.is_ego,
                                   eval_set.embeds, eval_set.labels, eval_set.is_ego,
                                   views=self.views, n_jobs=self.n_jobs,

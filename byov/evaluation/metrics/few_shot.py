@@ -36,8 +36,7 @@ class FewShotClassificationMetric(EgoExoMetric):
         self.n_jobs = n_jobs
 
     def compute(self, eval_set, fit_set=None) -> dict:
-        if fit_set is None:
-            fit_set = self._require_fit_split()
+        fit_set = self._require_fit_set(fit_set)
         result = few_shot_classification(
             fit_set.embeds, fit_set.labels, fit_set.video_ids, eval_set.embeds,
             eval_set.labels, fit_is_ego=fit_set.is_ego, eval_is_ego=eval_set.is_ego,

@@ -1,6 +1,10 @@
 """Task 4 as a metric: Kendall's tau of nearest-neighbour alignment (see
 functional/kendall.py)."""
-from byov.evaluation.functional import kendalls_tau
+import logging
+
+from mmengine.logging import print_log
+
+from byov.evaluation.functional import kendalls_tau_summary
 from byov.registry import METRICS
 
 from .base import EgoExoMetric
@@ -10,25 +14,50 @@ from .base import EgoExoMetric
 class KendallsTauMetric(EgoExoMetric):
     """Mean Kendall's tau over ordered pairs of eval-split videos.
 
-    Keys: ``tau``; with ``view_breakdown`` also ``tau_ego_ego``, ``tau_exo_exo``,
-    ``tau_ego_exo``, ``tau_exo_ego`` (query view first).
+    Keys: ``tau`` and ``tau_dropped_pairs`` (ordered pairs with no defined tau, left out
+    of the mean as the reference does); with ``view_breakdown`` also ``tau_ego_ego``,
+    ``tau_exo_exo``, ``tau_ego_exo``, ``tau_exo_ego`` (query view first).
+
+    A partly collapsed model loses pairs and can still score high, so more than
+    ``warn_dropped_fraction`` of the pairs dropped is logged as a warning; none left is a
+    ValueError (no results are written).
 
     Args:
         stride: sample every stride-th frame of each video (the protocol's 5).
         view_breakdown: add the means per pair of views.
+        warn_dropped_fraction: warn when more than this share of pairs is dropped.
     """
 
-    def __init__(self, stride: int = 5, view_breakdown: bool = False, **kwargs) -> None:
+    def __init__(self, stride: int = 5, view_breakdown: bool = False,
+                 warn_dropped_fraction: float = 0.1, **kwargs) -> None:
         super().__init__(**kwargs)
+        if not 0 <= warn_dropped_fraction <= 1:
+            raise ValueError('KendallsTauMetric: warn_dropped_fraction must be in [0, 1], '
+                             f'got {warn_dropped_fraction}')
         self.stride = stride
         self.view_breakdown = view_breakdown
+        self.warn_dropped_fraction = warn_dropped_fraction
 
     def compute(self, eval_set, fit_set=None) -> dict:
-        if not self.view_breakdown:
-            return dict(tau=kendalls_tau(eval_set.embeds, eval_set.video_ids, self.stride))
-        tau, parts = kendalls_tau(eval_set.embeds, eval_set.video_ids, self.stride,
-                                  is_ego=eval_set.is_ego, return_breakdown=True)
-        return dict(tau=tau, **{f'tau_{name}': value for name, value in parts.items()})
+        summary = kendalls_tau_summary(
+            eval_set.embeds, eval_set.video_ids, self.stride,
+            is_ego=eval_set.is_ego if self.view_breakdown else None)
+        dropped, pairs = summary['dropped_pairs'], summary['pairs']
+        if dropped > self.warn_dropped_fraction * pairs:
+            print_log(
+                f"KendallsTauMetric: tau {summary['tau']:.4f} is the mean over "
+                f'{pairs - dropped} of {pairs} ordered video pairs of the '
+                f'{eval_set.split or "eval"} split; {dropped} pairs '
+                f'({100 * dropped / pairs:.1f}%, more than '
+                f'{100 * self.warn_dropped_fraction:g}%) have no defined tau (a video\'s '
+                'sampled frames all match one frame of the other: collapsed embeddings) '
+                'and were left out, as in the reference. A partly collapsed model can '
+                'score high this way; see tau_dropped_pairs.',
+                logger='current', level=logging.WARNING)
+        metrics = dict(tau=summary['tau'], tau_dropped_pairs=dropped)
+        for name, value in summary.get('breakdown', {}).items():
+            metrics[f'tau_{name}'] = value
+        return metrics
 
     def protocol(self) -> dict:
         return dict(task="Kendall's tau", variant='reference', stride=self.stride,

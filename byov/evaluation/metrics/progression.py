@@ -44,12 +44,14 @@ class PhaseProgressionMetric(EgoExoMetric):
         return 'union' if self.num_classes is None else self.num_classes
 
     def compute(self, eval_set, fit_set=None) -> dict:
-        if fit_set is None:
-            fit_set = self._require_fit_split()
+        fit_set = self._require_fit_set(fit_set)
         score = phase_progression(fit_set.embeds, fit_set.labels, fit_set.video_ids,
                                   eval_set.embeds, eval_set.labels, eval_set.video_ids,
                                   append_time=self.append_time, num_classes=self._num_classes)
         return dict(progression=score)
+
+    def figure_options(self) -> dict:
+        return dict(append_time=self.append_time)
 
     def protocol(self) -> dict:
         return dict(task='phase progression', variant=self.variant,
