@@ -1,35 +1,61 @@
 """What the pair and whole-video datasets share: a split's records and its frame cache."""
+import logging
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from byov.registry import TRANSFORMS
 from byov.utils.progress import progress_bar
 from .ae2 import LABEL_FILE, VideoRecord, load_split
+from .integrity import (CHECK_HINT, DatasetProblemsError, Problem, VideoDecodeError,
+                        header_frame_count)
 from .feature_cache import FeatureCache
 from .frame_cache import FrameCache
 
 MISMATCH_MODES = ('error', 'truncate')
 
 
+def label_problem(record: VideoRecord, decoded: int, announced: int,
+                  label_file: str = LABEL_FILE) -> Optional[Problem]:
+    """The problem of ``record``'s labels against its ``decoded`` frame count, or None
+    when they fit by the reference's rule.
+
+    The reference checks the labels against the container header's count
+    (``announced``); per-frame data longer than the video is cut to the video. So labels
+    of the header's length fit a video whose header over- or under-states its frames:
+    the first ``min(labels, decoded)`` frames and labels are used. Labels that match
+    neither count are a problem."""
+    n = len(record.labels)
+    if n in (decoded, announced):
+        return None
+    kind = 'labels-too-long' if n > decoded else 'labels-too-short'
+    header = f', its header {announced}' if announced not in (0, decoded) else ''
+    return Problem(record.path, kind,
+                   f'{label_file} has {n} labels for {record.path}, which decodes to '
+                   f'{decoded} frames{header} ({n - decoded:+d})')
+
+
 def resolve_labels(record: VideoRecord, decoded: int, mismatch: str,
-                   label_file: str = LABEL_FILE) -> np.ndarray:
+                   label_file: str = LABEL_FILE,
+                   announced: Optional[int] = None) -> np.ndarray:
     """The labels of ``record`` given its decoded frame count ``decoded``.
 
-    Equal counts pass; otherwise ``mismatch='error'`` raises and ``'truncate'`` keeps
-    the first ``min(len(labels), decoded)`` labels (and frames, in the loaders)."""
+    Equal counts pass; labels of the header's length (``announced``, read from the
+    video when None) are cut to the decoded frames (see :func:`label_problem`);
+    otherwise ``mismatch='error'`` raises and ``'truncate'`` keeps the first
+    ``min(len(labels), decoded)`` labels (and frames, in the loaders)."""
     labels = record.labels
     if decoded == len(labels):
         return labels
-    if mismatch == 'truncate':
+    if announced is None:
+        announced = header_frame_count(record.path)
+    problem = label_problem(record, decoded, announced, label_file)
+    if problem is None or mismatch == 'truncate':
         return labels[:min(decoded, len(labels))]
-    raise ValueError(
-        f'{label_file} has {len(labels)} labels for {record.path}, which decodes to '
-        f'{decoded} frames. Fix the labels or the video, or pass '
-        f'label_length_mismatch="truncate" to use the first {min(decoded, len(labels))} '
-        'frames and labels.')
+    raise ValueError(f'{problem}.')
 
 
 class EgoExoBaseDataset(BaseDataset):
@@ -78,30 +104,59 @@ class EgoExoBaseDataset(BaseDataset):
         super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """One dict per video (in ``video_index`` order), its frame count checked."""
+        """One dict per video (in ``video_index`` order), its frame count checked.
+
+        Every damaged video of the split is collected first and reported in one
+        :class:`~byov.datasets.integrity.DatasetProblemsError`."""
         data_list, records, cache = [], self.records, self.frame_cache
         if self.feature_cache is not None:  # counts from the features; nothing decoded
             cache = self.feature_cache
             cache.check_complete(records, self.split)
         elif not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
             records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
-        for index, rec in enumerate(records):
-            decoded = cache.num_frames(rec.path, rec.view)
-            labels = resolve_labels(rec, decoded, self.label_length_mismatch,
-                                    osp.join(self.data_root, LABEL_FILE))
+        label_file = osp.join(self.data_root, LABEL_FILE)
+        problems, cut = [], []
+        for rec in records:
+            try:
+                decoded = cache.num_frames(rec.path, rec.view)
+            except VideoDecodeError as err:
+                problems.append(err.problem)
+                continue
+            labels = rec.labels
+            if decoded != len(labels):
+                announced = header_frame_count(rec.path)
+                problem = label_problem(rec, decoded, announced, label_file)
+                if problem is not None and self.label_length_mismatch == 'error':
+                    problems.append(problem)
+                    continue
+                labels = labels[:min(decoded, len(labels))]
+                if problem is None:
+                    cut.append(f'{osp.basename(rec.path)} ({decoded} decoded, header '
+                               f'{announced})')
             data_list.append(dict(
                 video_name=rec.name, video_path=rec.path, view=rec.view,
-                is_ego=rec.is_ego, video_index=index, num_frames=len(labels),
+                is_ego=rec.is_ego, video_index=len(data_list), num_frames=len(labels),
                 split=self.split, gt_labels=labels))
+        if problems:
+            raise DatasetProblemsError(f'Split "{self.split}" of {self.data_root}',
+                                       problems, CHECK_HINT)
+        if cut:
+            print_log(f'{len(cut)} video(s) of split "{self.split}" of {self.data_root} '
+                      'decode to another frame count than their container header '
+                      'announces, which their labels follow: the first min(labels, '
+                      f'decoded) frames and labels are used, as AE2 does: '
+                      f'{", ".join(cut)}.', logger='current', level=logging.WARNING)
         return data_list
 
     @property
     def video_infos(self) -> List[dict]:
-        """Per-video metadata in ``video_index`` order, without decoding: ``video_name``,
-        ``video_path``, ``view``, ``is_ego``, ``video_index``, ``num_frames``, ``split``,
-        ``gt_labels`` (int64 [L]). With ``label_length_mismatch='truncate'`` the counts
-        need the decoded videos, so this runs ``full_init()`` first."""
-        if self.label_length_mismatch == 'truncate':
+        """Per-video metadata in ``video_index`` order: ``video_name``, ``video_path``,
+        ``view``, ``is_ego``, ``video_index``, ``num_frames``, ``split``, ``gt_labels``
+        (int64 [L]). Once the dataset is initialised (or with
+        ``label_length_mismatch='truncate'``, which runs ``full_init()`` first) the counts
+        are checked against the decoded videos; before, on a lazily built dataset, they
+        are the label counts and nothing is decoded."""
+        if self._fully_initialized or self.label_length_mismatch == 'truncate':
             self.full_init()
             infos = [self.get_data_info(i) for i in range(self.num_videos)]
             return [{k: v for k, v in i.items() if k != 'sample_idx'} for i in infos]
