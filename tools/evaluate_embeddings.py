@@ -16,7 +16,7 @@ import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 
-from byov.datasets import load_split
+from byov.datasets import load_split, setup_data
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import EmbeddingSet
 from byov.registry import METRICS
@@ -35,7 +35,8 @@ def parse_args():
     parser.add_argument('--out', default=None,
                         help='results file (default: EMBED_DIR/results.json)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
+                        help='override config entries, e.g. test_dataloader.dataset.layout=csv')
+    parser.add_argument('--data-root', help='data_root of the dataset the embeddings are of')
     return parser.parse_args()
 
 
@@ -70,6 +71,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    setup_data(cfg, args.data_root)
     dataset_cfg = cfg.test_dataloader.dataset
     fit = load_split_embeddings(args.embed_dir, args.fit_file_split or args.fit_split,
                                 dataset_cfg, args.fit_split)

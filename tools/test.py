@@ -14,6 +14,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from byov.datasets.config_utils import check_data_available, setup_data
 from byov.utils import register_all_modules
 from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
 
@@ -31,6 +32,9 @@ def parse_args():
         help='evaluate on a seeded random window of FRACTION of each eval video (a check '
         'beyond the reference protocol against time leakage; not comparable with papers)')
     parser.add_argument('--crop-seed', type=int, default=0, help='seed of --temporal-crop')
+    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
+                        'and the fit split of the evaluation)')
+    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
@@ -63,6 +67,7 @@ def merge_args(cfg, args):
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
                 'val_dataloader', 'val_cfg', 'val_evaluator'):
         cfg[key] = None
+    setup_data(cfg, args.data_root, args.cache_dir)
     return cfg
 
 
@@ -82,6 +87,7 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_data_available(cfg)  # before the (slow) model build
     runner = Runner.from_cfg(cfg)
     runner.test()
 

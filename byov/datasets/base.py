@@ -85,10 +85,19 @@ class EgoExoBaseDataset(BaseDataset):
         **kwargs: passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
-    def __init__(self, data_root: str, split: str, cache_dir: str,
+    def __init__(self, data_root: Optional[str], split: str, cache_dir: Optional[str],
                  frame_size: Union[int, Sequence[int]] = 224, layout: str = 'auto',
                  label_length_mismatch: str = 'error', feature_cache: Optional[dict] = None,
                  pipeline: Sequence = (), **kwargs):
+        unset = [k for k, v in (('data_root', data_root), ('cache_dir', cache_dir),
+                                ('frame_size', frame_size), ('layout', layout)) if v is None]
+        if unset:
+            raise ValueError(
+                f'{type(self).__name__}(split={split!r}): {", ".join(unset)} not set. The '
+                'ego-exo dataset bases leave them None in the loaders and take them from '
+                'the top of the config: run through byov\'s tools, or call '
+                'byov.datasets.setup_data(cfg) before building the Runner (or set them '
+                'in the dataset).')
         if label_length_mismatch not in MISMATCH_MODES:
             raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
                              f'got {label_length_mismatch!r}.')

@@ -1,22 +1,158 @@
-"""Find and build the datasets a config describes (for the data tools)."""
-from typing import Iterator, Tuple
+"""The datasets a config describes: where they are set, and checks before a run.
+
+The ego-exo dataset bases (``configs/_base_/datasets/egoexo.py``) put the settings every
+loader shares at the top of the config: ``data_root``, ``layout``, ``cache_dir``,
+``frame_size`` and ``num_frames`` (frames per training clip). :func:`setup_data`, which
+every byov tool runs on a config, copies them into each loader that does not set its
+own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
+read different data roots.
+"""
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from byov.registry import DATASETS
 
+# top-level config keys copied into every loader's dataset that lacks them
+SHARED_KEYS = ('data_root', 'layout', 'cache_dir', 'frame_size')
+# where the loaders live; the fit split of the evaluation loops sits in their configs
+LOADER_KEYS = ('train_dataloader', 'fit_dataloader', 'val_dataloader', 'test_dataloader',
+               'val_cfg.fit_dataloader', 'test_cfg.fit_dataloader')
+# the loaders that a run reads together (``fit_dataloader`` alone is a template)
+USED_LOADER_KEYS = ('train_dataloader', 'val_dataloader', 'val_cfg.fit_dataloader',
+                    'test_dataloader', 'test_cfg.fit_dataloader')
+MIXED_ROOTS_KEY = 'allow_mixed_data_roots'
+PROTOCOL_KEY = 'progression_append_time'
+
+
+def _get(cfg, dotted: str):
+    node = cfg  # a Config or a dict
+    for part in dotted.split('.'):
+        node = node.get(part) if hasattr(node, 'get') else None
+        if node is None:
+            return None
+    return node
+
+
+def iter_loaders(cfg, keys=LOADER_KEYS) -> Iterator[Tuple[str, dict]]:
+    """``(dotted name, dataset config)`` of every loader among ``keys`` (and any other
+    top-level ``*_dataloader``) that has a dataset."""
+    keys = list(keys) + sorted(k for k in cfg.keys()
+                               if k.endswith('_dataloader') and k not in keys)
+    for key in keys:
+        loader = _get(cfg, key)
+        dataset = loader.get('dataset') if isinstance(loader, dict) else None
+        if isinstance(dataset, dict):
+            yield key, dataset
+
+
+def setup_data(cfg, data_root: Optional[str] = None,
+               cache_dir: Optional[str] = None) -> None:
+    """Make every loader of ``cfg`` read the data the config (or the command line) says.
+
+    1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
+       every loader and the top-level keys;
+    2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
+       ``SampleClipFrames`` step without its own, fills the loaders that lack it;
+    3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
+       of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
+    4. :func:`check_data_roots` refuses loaders that read different data roots.
+    """
+    overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
+                 if v is not None}
+    for key, value in overrides.items():
+        cfg[key] = value
+    for _, dataset in iter_loaders(cfg):
+        dataset.update(overrides)
+        for key in SHARED_KEYS:
+            if dataset.get(key) is None and cfg.get(key) is not None:
+                dataset[key] = cfg[key]
+        for step in dataset.get('pipeline') or ():
+            if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
+                    and step.get('num_frames') is None and cfg.get('num_frames')):
+                step['num_frames'] = cfg['num_frames']
+    _setup_protocol(cfg)
+    check_data_roots(cfg)
+
+
+def _setup_protocol(cfg) -> None:
+    """The dataset's protocol options: ``progression_append_time`` sets ``append_time``
+    of every reference-variant ``PhaseProgressionMetric`` that does not set it."""
+    append_time = cfg.get(PROTOCOL_KEY)
+    if append_time is None:
+        return
+    for key in ('val_evaluator', 'test_evaluator'):
+        metrics = cfg.get(key)
+        metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+        for metric in metrics:
+            if (isinstance(metric, dict) and metric.get('type') == 'PhaseProgressionMetric'
+                    and metric.get('variant', 'reference') == 'reference'
+                    and metric.get('append_time') is None):
+                metric['append_time'] = bool(append_time)
+
+
+def check_data_roots(cfg) -> None:
+    """Refuse a config whose loaders (training, fit and eval splits) read different
+    data roots: the classifiers would be fitted on one dataset and scored on another.
+    A config that means it sets ``allow_mixed_data_roots = True``."""
+    roots = {key: dataset.get('data_root')
+             for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS)
+             if key != 'fit_dataloader'}
+    if len(set(roots.values())) <= 1 or cfg.get(MIXED_ROOTS_KEY, False):
+        return
+    width = max(len(k) for k in roots)
+    lines = '\n'.join(f'  {k.ljust(width)}  {v}' for k, v in roots.items())
+    raise ValueError(
+        f'The dataloaders of this config read different data roots:\n{lines}\n'
+        'The evaluation would fit its classifiers on one dataset and score them on '
+        'another. Pass --data-root DIR to set every loader at once (or set `data_root` '
+        'at the top of the config); if the mix is deliberate, set '
+        f'`{MIXED_ROOTS_KEY} = True` in the config.')
+
+
+def check_data_available(cfg) -> None:
+    """Fail fast, before any model is built, when a loader's data is not there.
+
+    Lists each split (split lists or folders, label.pickle; decodes nothing) and
+    raises one error naming every loader whose data is missing or damaged, and the
+    fix. Decoding problems are found later by the datasets themselves, or all at once
+    by ``tools/data/check_dataset.py``.
+    """
+    from .ae2 import scan_split  # noqa: E402  (light: lists files only)
+    failures: List[str] = []
+    seen: Dict[tuple, None] = {}
+    for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS):
+        if key == 'fit_dataloader':
+            continue
+        root, split = dataset.get('data_root'), dataset.get('split', 'train')
+        ident = (root, split, dataset.get('layout', 'auto'))
+        if ident in seen:
+            continue
+        seen[ident] = None
+        if root is None:
+            failures.append(f'{key}: no data_root (set `data_root` at the top of the '
+                            'config, or pass --data-root DIR)')
+            continue
+        try:
+            _, problems = scan_split(root, split, ident[2])
+        except (OSError, ValueError) as err:
+            failures.append(f'{key} (split "{split}"): {err}')
+            continue
+        failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
+    if failures:
+        lines = '\n'.join(f'  {f}' for f in failures)
+        raise FileNotFoundError(
+            f'The data of this config is missing or incomplete:\n{lines}\n'
+            'Put the dataset there (docs/data.md says where to get it and how it is laid '
+            'out) or pass --data-root DIR. '
+            '`python tools/data/check_dataset.py CONFIG` checks every video.')
+
 
 def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:
-    """``(dataloader name, dataset config)`` of every ``*_dataloader`` in ``cfg`` that
-    names a ``data_root``, each distinct (data_root, split, cache_dir, frame_size) once:
+    """``(dataloader name, dataset config)`` of every loader in ``cfg`` that names a
+    ``data_root``, each distinct (data_root, split, cache_dir, frame_size) once:
     train, fit, val, test, then any others by name."""
-    order = {'train_dataloader': 0, 'fit_dataloader': 1, 'val_dataloader': 2,
-             'test_dataloader': 3}
     seen = set()
-    keys = sorted((k for k in cfg.keys() if k.endswith('_dataloader')),
-                  key=lambda k: (order.get(k, 4), k))
-    for key in keys:
-        loader = cfg[key]
-        dataset = loader.get('dataset') if isinstance(loader, dict) else None
-        if not dataset or 'data_root' not in dataset:
+    for key, dataset in iter_loaders(cfg):
+        if 'data_root' not in dataset:
             continue
         ident = (dataset['data_root'], dataset.get('split'), dataset.get('cache_dir'),
                  str(dataset.get('frame_size')))

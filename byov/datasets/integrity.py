@@ -41,24 +41,29 @@ class Problem:
         kind: a key of :data:`KINDS`.
         detail: what is wrong, in numbers where there are any.
         fix: what to do (default: the advice of ``kind``).
+        error: whether it stops a run (default: all kinds but ``header-count``).
     """
     path: str
     kind: str
     detail: str
     fix: Optional[str] = None
+    error: Optional[bool] = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f'unknown problem kind {self.kind!r}; one of {list(KINDS)}')
         if self.fix is None:
             self.fix = KINDS[self.kind]
+        if self.error is None:
+            self.error = self.kind not in WARNING_KINDS
 
     @property
     def is_error(self) -> bool:
-        return self.kind not in WARNING_KINDS
+        return bool(self.error)
 
     def __str__(self) -> str:
-        return f'{self.path}: {self.kind}: {self.detail}; {self.fix}'
+        note = '' if self.error else ' (note)'
+        return f'{self.path}: {self.kind}{note}: {self.detail}; {self.fix}'
 
 
 class DatasetProblemsError(ValueError):

@@ -15,7 +15,8 @@ from mmengine.config import Config, DictAction
 
 from byov.datasets.ae2 import LABEL_FILE
 from byov.datasets.base import resolve_labels
-from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
+from byov.datasets.config_utils import (build_dataset_lazily, iter_dataset_configs,
+                                        setup_data)
 from byov.utils.progress import progress_bar
 
 
@@ -32,11 +33,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    setup_data(cfg, args.data_root, args.cache_dir)
     for key, dataset_cfg in iter_dataset_configs(cfg):
         if args.splits and dataset_cfg.get('split') not in args.splits:
             continue
-        overrides = dict(data_root=args.data_root, cache_dir=args.cache_dir)
-        dataset_cfg = dict(dataset_cfg, **{k: v for k, v in overrides.items() if v})
         dataset = build_dataset_lazily(dataset_cfg)
         cache, frames, nbytes = dataset.frame_cache, 0, 0
         label_file = osp.join(dataset.data_root, LABEL_FILE)
