@@ -71,7 +71,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    setup_data(cfg, args.data_root)
+    setup_data(cfg, args.data_root, check_roots=False)  # reads test_dataloader only
     dataset_cfg = cfg.test_dataloader.dataset
     fit = load_split_embeddings(args.embed_dir, args.fit_file_split or args.fit_split,
                                 dataset_cfg, args.fit_split)

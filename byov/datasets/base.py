@@ -90,7 +90,7 @@ class EgoExoBaseDataset(BaseDataset):
                  label_length_mismatch: str = 'error', feature_cache: Optional[dict] = None,
                  pipeline: Sequence = (), **kwargs):
         unset = [k for k, v in (('data_root', data_root), ('cache_dir', cache_dir),
-                                ('frame_size', frame_size), ('layout', layout)) if v is None]
+                                ('frame_size', frame_size)) if v is None]
         if unset:
             raise ValueError(
                 f'{type(self).__name__}(split={split!r}): {", ".join(unset)} not set. The '
@@ -101,6 +101,7 @@ class EgoExoBaseDataset(BaseDataset):
         if label_length_mismatch not in MISMATCH_MODES:
             raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
                              f'got {label_length_mismatch!r}.')
+        layout = 'auto' if layout is None else layout
         self.split = split
         self.layout = layout
         self.label_length_mismatch = label_length_mismatch

@@ -44,8 +44,8 @@ def iter_loaders(cfg, keys=LOADER_KEYS) -> Iterator[Tuple[str, dict]]:
             yield key, dataset
 
 
-def setup_data(cfg, data_root: Optional[str] = None,
-               cache_dir: Optional[str] = None) -> None:
+def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = None,
+               check_roots: bool = True) -> None:
     """Make every loader of ``cfg`` read the data the config (or the command line) says.
 
     1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
@@ -54,7 +54,8 @@ def setup_data(cfg, data_root: Optional[str] = None,
        ``SampleClipFrames`` step without its own, fills the loaders that lack it;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
-    4. :func:`check_data_roots` refuses loaders that read different data roots.
+    4. :func:`check_data_roots` refuses loaders that read different data roots
+       (``check_roots=False``: for a tool that reads one loader only).
     """
     overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
                  if v is not None}
@@ -70,7 +71,8 @@ def setup_data(cfg, data_root: Optional[str] = None,
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
     _setup_protocol(cfg)
-    check_data_roots(cfg)
+    if check_roots:
+        check_data_roots(cfg)
 
 
 def _setup_protocol(cfg) -> None:

@@ -85,7 +85,7 @@ def dataset_cfg(args, results: dict):
     else:
         return None
     from byov.datasets.config_utils import setup_data
-    setup_data(cfg)
+    setup_data(cfg, check_roots=False)  # reads the eval split's loader only
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
     if not loader:
         return None

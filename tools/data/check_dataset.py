@@ -61,8 +61,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.allow_mixed_data_roots = True  # a check looks at every loader's data, mixed or not
-    setup_data(cfg, args.data_root)
+    setup_data(cfg, args.data_root, check_roots=False)  # checks every loader's data
     problems, done, videos = [], set(), 0
     for _, dataset in iter_loaders(cfg):
         ident = (dataset.get('data_root'), dataset.get('split'), dataset.get('layout'))

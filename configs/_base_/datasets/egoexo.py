@@ -13,8 +13,8 @@ progression_append_time = False
 
 dataset_type = 'EgoExoPairDataset'
 video_dataset_type = 'EgoExoVideoDataset'
-# data_root, layout, cache_dir, frame_size and num_frames are filled from the top
-data_settings = dict(data_root=None, layout=None, cache_dir=None, frame_size=None)
+# data_root, cache_dir, frame_size, layout and num_frames are filled from the top
+data_settings = dict(data_root=None, cache_dir=None, frame_size=None)
 train_pipeline = [
     dict(type='SampleClipFrames', num_frames=None, random_offset=1),
     dict(type='LoadClipFromCache'),
