@@ -1,0 +1,101 @@
+"""--data-root / --cache-dir set every loader (train, val, test and the evaluation
+loops' fit split); loaders that read different data roots are refused before any model
+is built; missing data fails fast, naming the root and the fix."""
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import pytest
+from mmengine.config import Config
+
+from byov.datasets.config_utils import (LOADER_KEYS, check_data_available,
+                                        check_data_roots, iter_loaders, setup_data)
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+BREAK_EGGS = osp.join(REPO, 'configs', 'byov', 'byov_break_eggs.py')
+SYNTHETIC = osp.join(REPO, 'configs', 'byov', 'byov_tiny_synthetic_demo.py')
+
+
+def _roots(cfg):
+    return {key: dataset.data_root for key, dataset in iter_loaders(cfg)}
+
+
+def test_data_root_and_cache_dir_set_every_loader():
+    cfg = Config.fromfile(BREAK_EGGS)
+    setup_data(cfg, data_root='/elsewhere/eggs', cache_dir='/fast/cache')
+    assert set(_roots(cfg)) == set(LOADER_KEYS)  # the fit splits of both loops included
+    assert set(_roots(cfg).values()) == {'/elsewhere/eggs'}
+    assert {d.cache_dir for _, d in iter_loaders(cfg)} == {'/fast/cache'}
+    assert cfg.test_cfg.fit_dataloader.dataset.split == 'train'
+
+
+def test_config_data_root_fills_the_loaders():
+    cfg = Config.fromfile(BREAK_EGGS)
+    cfg.merge_from_dict({'data_root': 'data/my_eggs'})
+    setup_data(cfg)
+    assert set(_roots(cfg).values()) == {'data/my_eggs'}
+
+
+def test_overriding_one_loader_is_refused():
+    cfg = Config.fromfile(BREAK_EGGS)
+    cfg.merge_from_dict({'test_dataloader.dataset.data_root': 'data/other'})
+    with pytest.raises(ValueError) as err:
+        setup_data(cfg)
+    message = str(err.value)
+    assert 'read different data roots' in message
+    rows = [line.split() for line in message.splitlines() if line.startswith('  ')]
+    assert rows == [['train_dataloader', 'data/ae2/break_eggs'],
+                    ['val_dataloader', 'data/ae2/break_eggs'],
+                    ['val_cfg.fit_dataloader', 'data/ae2/break_eggs'],
+                    ['test_dataloader', 'data/other'],
+                    ['test_cfg.fit_dataloader', 'data/ae2/break_eggs']]
+    assert '--data-root DIR' in message and 'allow_mixed_data_roots = True' in message
+
+
+def test_a_declared_mix_is_allowed():
+    cfg = Config.fromfile(BREAK_EGGS)
+    cfg.merge_from_dict({'test_dataloader.dataset.data_root': 'data/other',
+                         'allow_mixed_data_roots': True})
+    setup_data(cfg)
+    assert cfg.test_dataloader.dataset.data_root == 'data/other'
+    check_data_roots(cfg)
+
+
+def test_missing_data_is_named(tmp_path):
+    cfg = Config.fromfile(BREAK_EGGS)
+    setup_data(cfg, data_root=str(tmp_path / 'nowhere'))
+    with pytest.raises(FileNotFoundError) as err:
+        check_data_available(cfg)
+    message = str(err.value)
+    assert f'Data root {tmp_path / "nowhere"} does not exist' in message
+    assert 'docs/data.md' in message and '--data-root DIR' in message
+
+
+def _run(args, cwd=REPO):
+    start = time.time()
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(__import__('os').environ, PYTHONPATH=REPO))
+    return proc.returncode, proc.stdout + proc.stderr, time.time() - start
+
+
+def test_test_tool_refuses_a_mixed_root_before_building_the_model(tiny_synthetic, tmp_path):
+    """Only test_dataloader's root overridden: refused before the Runner exists (the
+    model type is not even registered, so building it would fail differently)."""
+    data_root, _ = tiny_synthetic
+    code, out, _ = _run(['tools/test.py', SYNTHETIC, 'none', '--work-dir', str(tmp_path),
+                         '--cfg-options', f'test_dataloader.dataset.data_root={data_root}',
+                         'model.type=NotAModel'])
+    assert code != 0
+    assert 'The dataloaders of this config read different data roots' in out
+    assert 'NotAModel' not in out
+
+
+def test_train_tool_without_data_fails_fast(tmp_path):
+    code, out, _ = _run(['tools/train.py', BREAK_EGGS, '--work-dir', str(tmp_path),
+                         '--data-root', str(tmp_path / 'no_eggs'), '--cfg-options',
+                         'model.type=NotAModel'])
+    assert code != 0
+    assert 'The data of this config is missing or incomplete' in out
+    assert f'Data root {tmp_path / "no_eggs"} does not exist' in out
+    assert 'NotAModel' not in out
