@@ -118,27 +118,35 @@ def check_data_available(cfg) -> None:
     fix. Decoding problems are found later by the datasets themselves, or all at once
     by ``tools/data/check_dataset.py``.
     """
+    import os.path as osp
+
     from .ae2 import scan_split  # noqa: E402  (light: lists files only)
     failures: List[str] = []
-    seen: Dict[tuple, None] = {}
+    by_root: Dict[str, List[Tuple[str, dict]]] = {}
     for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS):
-        if key == 'fit_dataloader':
-            continue
-        root, split = dataset.get('data_root'), dataset.get('split', 'train')
-        ident = (root, split, dataset.get('layout', 'auto'))
-        if ident in seen:
-            continue
-        seen[ident] = None
+        if key != 'fit_dataloader':
+            by_root.setdefault(dataset.get('data_root'), []).append((key, dataset))
+    for root, loaders in by_root.items():
+        names = ', '.join(key for key, _ in loaders)
         if root is None:
-            failures.append(f'{key}: no data_root (set `data_root` at the top of the '
+            failures.append(f'{names}: no data_root (set `data_root` at the top of the '
                             'config, or pass --data-root DIR)')
             continue
-        try:
-            _, problems = scan_split(root, split, ident[2])
-        except (OSError, ValueError) as err:
-            failures.append(f'{key} (split "{split}"): {err}')
+        if not osp.isdir(root):
+            failures.append(f'data root {root} does not exist (read by {names})')
             continue
-        failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
+        seen = set()
+        for key, dataset in loaders:
+            split, layout = dataset.get('split', 'train'), dataset.get('layout') or 'auto'
+            if (split, layout) in seen:
+                continue
+            seen.add((split, layout))
+            try:
+                _, problems = scan_split(root, split, layout)
+            except (OSError, ValueError) as err:
+                failures.append(f'{key} (split "{split}"): {err}')
+                continue
+            failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
     if failures:
         lines = '\n'.join(f'  {f}' for f in failures)
         raise FileNotFoundError(

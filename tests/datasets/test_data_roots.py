@@ -68,7 +68,9 @@ def test_missing_data_is_named(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         check_data_available(cfg)
     message = str(err.value)
-    assert f'Data root {tmp_path / "nowhere"} does not exist' in message
+    assert (f'data root {tmp_path / "nowhere"} does not exist (read by train_dataloader, '
+            'val_dataloader, val_cfg.fit_dataloader, test_dataloader, '
+            'test_cfg.fit_dataloader)') in message
     assert 'docs/data.md' in message and '--data-root DIR' in message
 
 
@@ -97,5 +99,5 @@ def test_train_tool_without_data_fails_fast(tmp_path):
                          'model.type=NotAModel'])
     assert code != 0
     assert 'The data of this config is missing or incomplete' in out
-    assert f'Data root {tmp_path / "no_eggs"} does not exist' in out
+    assert f'data root {tmp_path / "no_eggs"} does not exist (read by' in out
     assert 'NotAModel' not in out
