@@ -7,7 +7,7 @@ every byov tool runs on a config, copies them into each loader that does not set
 own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
 read different data roots.
 """
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
 
@@ -19,6 +19,8 @@ LOADER_KEYS = ('train_dataloader', 'fit_dataloader', 'val_dataloader', 'test_dat
 # the loaders that a run reads together (``fit_dataloader`` alone is a template)
 USED_LOADER_KEYS = ('train_dataloader', 'val_dataloader', 'val_cfg.fit_dataloader',
                     'test_dataloader', 'test_cfg.fit_dataloader')
+# those of ``runner.train()`` (the test loaders are read by ``tools/test.py`` only)
+TRAIN_LOADER_KEYS = USED_LOADER_KEYS[:3]
 MIXED_ROOTS_KEY = 'allow_mixed_data_roots'
 PROTOCOL_KEY = 'progression_append_time'
 
@@ -32,11 +34,12 @@ def _get(cfg, dotted: str):
     return node
 
 
-def iter_loaders(cfg, keys=LOADER_KEYS) -> Iterator[Tuple[str, dict]]:
-    """``(dotted name, dataset config)`` of every loader among ``keys`` (and any other
-    top-level ``*_dataloader``) that has a dataset."""
-    keys = list(keys) + sorted(k for k in cfg.keys()
-                               if k.endswith('_dataloader') and k not in keys)
+def iter_loaders(cfg, keys: Sequence[str] = LOADER_KEYS,
+                 others: bool = True) -> Iterator[Tuple[str, dict]]:
+    """``(dotted name, dataset config)`` of every loader among ``keys`` (and, with
+    ``others``, any other top-level ``*_dataloader``) that has a dataset."""
+    keys = list(keys) + sorted(k for k in cfg.keys() if others and
+                               k.endswith('_dataloader') and k not in LOADER_KEYS)
     for key in keys:
         loader = _get(cfg, key)
         dataset = loader.get('dataset') if isinstance(loader, dict) else None
@@ -45,7 +48,7 @@ def iter_loaders(cfg, keys=LOADER_KEYS) -> Iterator[Tuple[str, dict]]:
 
 
 def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = None,
-               check_roots: bool = True) -> None:
+               check_roots: bool = True, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     """Make every loader of ``cfg`` read the data the config (or the command line) says.
 
     1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
@@ -55,7 +58,8 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
     4. :func:`check_data_roots` refuses loaders that read different data roots
-       (``check_roots=False``: for a tool that reads one loader only).
+       among the loaders ``used`` by the run (``check_roots=False``: for a tool that
+       reads one loader only).
     """
     overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
                  if v is not None}
@@ -72,7 +76,7 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
                 step['num_frames'] = cfg['num_frames']
     _setup_protocol(cfg)
     if check_roots:
-        check_data_roots(cfg)
+        check_data_roots(cfg, used)
 
 
 def _setup_protocol(cfg) -> None:
@@ -91,13 +95,12 @@ def _setup_protocol(cfg) -> None:
                 metric['append_time'] = bool(append_time)
 
 
-def check_data_roots(cfg) -> None:
+def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     """Refuse a config whose loaders (training, fit and eval splits) read different
     data roots: the classifiers would be fitted on one dataset and scored on another.
     A config that means it sets ``allow_mixed_data_roots = True``."""
     roots = {key: dataset.get('data_root')
-             for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS)
-             if key != 'fit_dataloader'}
+             for key, dataset in iter_loaders(cfg, used, others=False)}
     if len(set(roots.values())) <= 1 or cfg.get(MIXED_ROOTS_KEY, False):
         return
     width = max(len(k) for k in roots)
@@ -110,7 +113,7 @@ def check_data_roots(cfg) -> None:
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 
-def check_data_available(cfg) -> None:
+def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     """Fail fast, before any model is built, when a loader's data is not there.
 
     Lists each split (split lists or folders, label.pickle; decodes nothing) and
@@ -123,9 +126,8 @@ def check_data_available(cfg) -> None:
     from .ae2 import scan_split  # noqa: E402  (light: lists files only)
     failures: List[str] = []
     by_root: Dict[str, List[Tuple[str, dict]]] = {}
-    for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS):
-        if key != 'fit_dataloader':
-            by_root.setdefault(dataset.get('data_root'), []).append((key, dataset))
+    for key, dataset in iter_loaders(cfg, used, others=False):
+        by_root.setdefault(dataset.get('data_root'), []).append((key, dataset))
     for root, loaders in by_root.items():
         names = ', '.join(key for key, _ in loaders)
         if root is None:

@@ -120,3 +120,25 @@ def test_dataset_stats_tool(synthetic_root, cache_dir, capsys):
     assert by_key[('train', 'all')] == ['5', '60', '12/12/12', '20 (33%)', '20 (33%)',
                                         '20 (33%)']
     assert by_key[('test', 'ego')][:2] == ['1', '12']
+
+
+def test_own_dataset_in_two_lines(tmp_path, cache_dir):
+    """The docs' example: a dataset of one's own is the generic base plus data_root and
+    layout; every loader, the evaluation's fit split included, reads it."""
+    root = str(tmp_path / 'stack_blocks')
+    make_ae2(root, 'folders', splits=dict(SPLITS, test={'ego': ['e_t'], 'exo': ['x_t']}))
+    config = tmp_path / 'stack_blocks.py'
+    config.write_text(f"_base_ = [{osp.abspath(osp.join(CONFIG_DIR, 'egoexo.py'))!r}]\n"
+                      f"data_root = {root!r}\nlayout = 'folders'\ncache_dir = {cache_dir!r}\n"
+                      "frame_size = 32\n")
+    cfg = Config.fromfile(str(config))
+    setup_data(cfg)
+    for key, split in LOADERS.items():
+        loader_cfg = _loader(cfg, key).to_dict()
+        loader_cfg.update(num_workers=0, persistent_workers=False)
+        with DefaultScope.overwrite_default_scope('byov'):
+            dataset = Runner.build_dataloader(loader_cfg, seed=0).dataset
+        assert (dataset.data_root, dataset.split, dataset.layout) == (root, split, 'folders')
+        assert dataset.frame_cache.frame_size == (32, 32)
+    clip = cfg.train_dataloader.dataset.pipeline[0]
+    assert (clip.type, clip.num_frames) == ('SampleClipFrames', 32)

@@ -101,3 +101,15 @@ def test_train_tool_without_data_fails_fast(tmp_path):
     assert 'The data of this config is missing or incomplete' in out
     assert f'data root {tmp_path / "no_eggs"} does not exist (read by' in out
     assert 'NotAModel' not in out
+
+
+def test_training_checks_the_loaders_it_reads():
+    """runner.train() reads the training and validation loaders; the test loaders are
+    checked by tools/test.py when it uses them."""
+    from byov.datasets.config_utils import TRAIN_LOADER_KEYS
+    cfg = Config.fromfile(BREAK_EGGS)
+    cfg.merge_from_dict({'test_dataloader.dataset.data_root': 'data/other'})
+    setup_data(cfg, used=TRAIN_LOADER_KEYS)
+    cfg.merge_from_dict({'val_cfg.fit_dataloader.dataset.data_root': 'data/other'})
+    with pytest.raises(ValueError, match='read different data roots'):
+        check_data_roots(cfg, TRAIN_LOADER_KEYS)

@@ -1,4 +1,4 @@
-"""Which frames of a video a training clip takes (METHOD.md section 6)."""
+"""Which frames of a video a training clip takes (docs/data.md, "Clips")."""
 from typing import Optional
 
 import numpy as np

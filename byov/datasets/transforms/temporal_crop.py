@@ -1,7 +1,7 @@
 """A protocol check beyond the reference: evaluate on a random temporal crop of each video.
 
 The benchmark's phases come in a fixed order, so a frame's normalised position ``t / L``
-in its video predicts its phase (PROTOCOL.md, "Time leakage"). Cropping each eval video to
+in its video predicts its phase (docs/time_leakage.md). Cropping each eval video to
 a random window of a fixed fraction of its length (seeded per video, the same for every
 method) decouples the position within the crop from the position within the action, so
 a time-only embedding gives the phase away less. Numbers under this option are not
