@@ -7,9 +7,12 @@ every byov tool runs on a config, copies them into each loader that does not set
 own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
 read different data roots.
 """
+import os.path as osp
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
+from .ae2 import scan_split
+from .integrity import Problem
 
 # top-level config keys copied into every loader's dataset that lacks them
 SHARED_KEYS = ('data_root', 'layout', 'cache_dir', 'frame_size')
@@ -116,14 +119,11 @@ def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
 def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     """Fail fast, before any model is built, when a loader's data is not there.
 
-    Lists each split (split lists or folders, label.pickle; decodes nothing) and
-    raises one error naming every loader whose data is missing or damaged, and the
-    fix. Decoding problems are found later by the datasets themselves, or all at once
-    by ``tools/data/check_dataset.py``.
+    Lists each split (split lists or folders, label.pickle, empty files; decodes
+    nothing) and raises one error naming every loader whose data is missing or
+    damaged, and the fix. Decoding problems are found later by the datasets
+    themselves, or all at once by ``tools/data/check_dataset.py``.
     """
-    import os.path as osp
-
-    from .ae2 import scan_split  # noqa: E402  (light: lists files only)
     failures: List[str] = []
     by_root: Dict[str, List[Tuple[str, dict]]] = {}
     for key, dataset in iter_loaders(cfg, used, others=False):
@@ -144,10 +144,12 @@ def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
                 continue
             seen.add((split, layout))
             try:
-                _, problems = scan_split(root, split, layout)
+                records, problems = scan_split(root, split, layout)
             except (OSError, ValueError) as err:
                 failures.append(f'{key} (split "{split}"): {err}')
                 continue
+            problems += [Problem(r.path, 'zero-byte', 'the file has 0 bytes')
+                         for r in records if osp.getsize(r.path) == 0]  # cheap: a stat
             failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
     if failures:
         lines = '\n'.join(f'  {f}' for f in failures)

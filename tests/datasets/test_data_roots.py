@@ -1,12 +1,13 @@
 """--data-root / --cache-dir set every loader (train, val, test and the evaluation
 loops' fit split); loaders that read different data roots are refused before any model
 is built; missing data fails fast, naming the root and the fix."""
+import os
 import os.path as osp
 import subprocess
 import sys
-import time
 
 import pytest
+from ae2_fixtures import make_ae2
 from mmengine.config import Config
 
 from byov.datasets.config_utils import (LOADER_KEYS, check_data_available,
@@ -75,17 +76,16 @@ def test_missing_data_is_named(tmp_path):
 
 
 def _run(args, cwd=REPO):
-    start = time.time()
     proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                          env=dict(__import__('os').environ, PYTHONPATH=REPO))
-    return proc.returncode, proc.stdout + proc.stderr, time.time() - start
+                          env=dict(os.environ, PYTHONPATH=REPO))
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def test_test_tool_refuses_a_mixed_root_before_building_the_model(tiny_synthetic, tmp_path):
     """Only test_dataloader's root overridden: refused before the Runner exists (the
     model type is not even registered, so building it would fail differently)."""
     data_root, _ = tiny_synthetic
-    code, out, _ = _run(['tools/test.py', SYNTHETIC, 'none', '--work-dir', str(tmp_path),
+    code, out = _run(['tools/test.py', SYNTHETIC, 'none', '--work-dir', str(tmp_path),
                          '--cfg-options', f'test_dataloader.dataset.data_root={data_root}',
                          'model.type=NotAModel'])
     assert code != 0
@@ -94,7 +94,7 @@ def test_test_tool_refuses_a_mixed_root_before_building_the_model(tiny_synthetic
 
 
 def test_train_tool_without_data_fails_fast(tmp_path):
-    code, out, _ = _run(['tools/train.py', BREAK_EGGS, '--work-dir', str(tmp_path),
+    code, out = _run(['tools/train.py', BREAK_EGGS, '--work-dir', str(tmp_path),
                          '--data-root', str(tmp_path / 'no_eggs'), '--cfg-options',
                          'model.type=NotAModel'])
     assert code != 0
@@ -113,3 +113,18 @@ def test_training_checks_the_loaders_it_reads():
     cfg.merge_from_dict({'val_cfg.fit_dataloader.dataset.data_root': 'data/other'})
     with pytest.raises(ValueError, match='read different data roots'):
         check_data_roots(cfg, TRAIN_LOADER_KEYS)
+
+
+def test_empty_video_found_before_the_model(tmp_path):
+    """A zero-byte video is found by a stat, before anything is decoded or built."""
+    root = str(tmp_path / 'eggs')
+    videos = make_ae2(root, 'csv', splits={s: {'ego': [f'e_{s}'], 'exo': [f'x_{s}']}
+                                           for s in ('train', 'val', 'test')})
+    open(videos['x_val']['path'], 'wb').close()
+    cfg = Config.fromfile(BREAK_EGGS)
+    setup_data(cfg, data_root=root)
+    with pytest.raises(FileNotFoundError) as err:
+        check_data_available(cfg)
+    lines = [line for line in str(err.value).splitlines() if line.startswith('  ')]
+    assert lines == [f'  val_dataloader (split "val"): {videos["x_val"]["path"]}: zero-byte: '
+                     'the file has 0 bytes; the file is empty: re-download or re-copy it']
