@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 
 from byov.registry import TRANSFORMS
 from byov.utils.progress import progress_bar
-from .ae2 import LABEL_FILE, VideoRecord, load_split
+from .ae2 import LABEL_FILE, VideoRecord, scan_split
 from .integrity import (CHECK_HINT, DatasetProblemsError, Problem, VideoDecodeError,
                         header_frame_count)
 from .feature_cache import FeatureCache
@@ -64,7 +64,11 @@ class EgoExoBaseDataset(BaseDataset):
     Building the dataset lists the split and reads label.pickle (no decoding), so a
     broken layout fails at once. ``full_init()`` (run at construction unless
     ``lazy_init=True``) decodes every video not cached yet and checks each decoded
-    frame count against its labels; afterwards only cache headers are read.
+    frame count against its labels; afterwards only cache headers are read. Every
+    problem of the split (files named but missing, videos without labels, empty,
+    undecodable videos, label counts) is reported in one
+    :class:`~byov.datasets.integrity.DatasetProblemsError`; with ``lazy_init=True`` the
+    listing's problems are raised at construction.
 
     Args:
         data_root: dataset folder (holds label.pickle); see :mod:`byov.datasets.ae2`.
@@ -108,7 +112,11 @@ class EgoExoBaseDataset(BaseDataset):
         self.frame_cache = FrameCache(cache_dir, frame_size)
         self.feature_cache = (FeatureCache(frame_size=frame_size, **feature_cache)
                               if feature_cache else None)
-        self.records: List[VideoRecord] = load_split(data_root, split, layout)
+        self.records: List[VideoRecord]
+        self.records, self._listing_problems = scan_split(data_root, split, layout)
+        if self._listing_problems and kwargs.get('lazy_init', False):
+            raise DatasetProblemsError(f'Split "{split}" of {data_root}',
+                                       self._listing_problems, CHECK_HINT)
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         kwargs.setdefault('data_prefix', dict())
         super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
@@ -125,7 +133,7 @@ class EgoExoBaseDataset(BaseDataset):
         elif not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
             records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
         label_file = osp.join(self.data_root, LABEL_FILE)
-        problems, cut = [], []
+        problems, cut = list(self._listing_problems), []
         for rec in records:
             try:
                 decoded = cache.num_frames(rec.path, rec.view)

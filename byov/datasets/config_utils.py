@@ -175,7 +175,14 @@ def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:
             yield key, dataset
 
 
+def build_dataset(dataset_cfg: dict, lazy_init: bool = False):
+    """Build a byov dataset from its config. ``lazy_init=False`` decodes the videos not
+    cached yet and reports every problem of the split at once; ``True`` lists the split
+    and reads label.pickle only."""
+    return DATASETS.build(dict(dataset_cfg, lazy_init=lazy_init))
+
+
 def build_dataset_lazily(dataset_cfg: dict):
     """Build a byov dataset from its config without decoding anything
     (``lazy_init=True``: the split is listed and label.pickle read)."""
-    return DATASETS.build(dict(dataset_cfg, lazy_init=True))
+    return build_dataset(dataset_cfg, lazy_init=True)

@@ -81,28 +81,30 @@ def test_check_dataset_passes_intact_data(tmp_path, capsys):
 
 def test_loader_error_lists_every_damaged_file_of_the_split(damaged, tmp_path):
     root, _ = damaged
-    with pytest.raises(DatasetProblemsError) as err:  # listing: the unlabelled video
-        EgoExoVideoDataset(root, 'train', str(tmp_path / 'cache'), frame_size=16)
-    assert [osp.basename(p.path) for p in err.value.problems] == ['x_b.mp4']
-    _edit_labels(root, lambda labels: labels.update(x_b=[0] * 12))
-    with pytest.raises(DatasetProblemsError) as err:  # decoding: the three others
+    with pytest.raises(DatasetProblemsError) as err:
         EgoExoVideoDataset(root, 'train', str(tmp_path / 'cache'), frame_size=16)
     message = str(err.value)
-    assert message.startswith(f'Split "train" of {root}: 3 problems:')
+    assert message.startswith(f'Split "train" of {root}: 4 problems:')
     assert [(osp.basename(p.path), p.kind) for p in err.value.problems] == [
-        ('e_a.mp4', 'undecodable'), ('e_b.mp4', 'zero-byte'), ('x_a.mp4', 'labels-too-long')]
+        ('x_b.mp4', 'no-labels'), ('e_a.mp4', 'undecodable'), ('e_b.mp4', 'zero-byte'),
+        ('x_a.mp4', 'labels-too-long')]
+    assert len(message.splitlines()) == 6  # title, one line per problem, the hint
     assert 'tools/data/check_dataset.py' in message
+    with pytest.raises(DatasetProblemsError) as err:  # lazily: the listing's problems
+        EgoExoVideoDataset(root, 'train', str(tmp_path / 'cache'), frame_size=16,
+                           lazy_init=True)
+    assert [osp.basename(p.path) for p in err.value.problems] == ['x_b.mp4']
 
 
 def test_dataset_stats_refuses_damaged_data(damaged, tmp_path, capsys):
     root, _ = damaged
-    _edit_labels(root, lambda labels: labels.update(x_b=[0] * 12))
     with pytest.raises(SystemExit) as err:
         _tool('analysis/dataset_stats.py').main(
             [CONFIG, '--data-root', root, '--cache-dir', str(tmp_path / 'cache')])
     message = str(err.value)
     assert message.startswith('No statistics over damaged data:')
-    for name in ('e_a.mp4: undecodable', 'e_b.mp4: zero-byte', 'x_a.mp4: labels-too-long'):
+    for name in ('e_a.mp4: undecodable', 'e_b.mp4: zero-byte', 'x_a.mp4: labels-too-long',
+                 'x_b.mp4: no-labels'):
         assert name in message
     assert '|' not in capsys.readouterr().out  # no table printed
 

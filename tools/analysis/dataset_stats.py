@@ -15,8 +15,7 @@ from mmengine.config import Config, DictAction
 from prettytable import PrettyTable
 
 from byov.datasets.ae2 import VIEWS
-from byov.datasets.config_utils import (build_dataset_lazily, iter_dataset_configs,
-                                        setup_data)
+from byov.datasets.config_utils import build_dataset, iter_dataset_configs, setup_data
 
 SPLIT_ORDER = {'train': 0, 'val': 1, 'test': 2}
 
@@ -62,8 +61,7 @@ def main(argv=None):
             continue  # the same split in another loader: same counts
         done.add(split)
         try:
-            dataset = build_dataset_lazily(dataset_cfg)
-            dataset.full_init()  # decoded counts (decodes what is not cached yet)
+            dataset = build_dataset(dataset_cfg)  # decodes what is not cached yet
         except ValueError as err:  # every damaged file of the split, named
             failures.append(str(err))
             continue

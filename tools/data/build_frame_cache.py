@@ -12,8 +12,7 @@ import os
 
 from mmengine.config import Config, DictAction
 
-from byov.datasets.config_utils import (build_dataset_lazily, iter_dataset_configs,
-                                        setup_data)
+from byov.datasets.config_utils import build_dataset, iter_dataset_configs, setup_data
 
 
 def main(argv=None):
@@ -34,8 +33,7 @@ def main(argv=None):
         if args.splits and dataset_cfg.get('split') not in args.splits:
             continue
         dataset_cfg = {k: v for k, v in dataset_cfg.items() if k != 'feature_cache'}
-        dataset = build_dataset_lazily(dataset_cfg)
-        dataset.full_init()  # decodes what is not cached; every damaged file in one error
+        dataset = build_dataset(dataset_cfg)  # decodes; every damaged file in one error
         cache = dataset.frame_cache
         infos = dataset.video_infos
         frames = sum(i['num_frames'] for i in infos)
