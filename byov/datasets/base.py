@@ -161,8 +161,9 @@ class EgoExoBaseDataset(BaseDataset):
         if cut:
             print_log(f'{len(cut)} video(s) of split "{self.split}" of {self.data_root} '
                       'decode to another frame count than their container header '
-                      'announces, which their labels follow: the first min(labels, '
-                      f'decoded) frames and labels are used, as AE2 does: '
+                      'announces, and labels of the header\'s length: the first '
+                      'min(labels, decoded) frames and labels are used (AE2 checks labels '
+                      'against the header and cuts per-frame data to the video): '
                       f'{", ".join(cut)}.', logger='current', level=logging.WARNING)
         return data_list
 
