@@ -19,7 +19,7 @@ import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 
-from byov.datasets import load_split
+from byov.datasets import load_split, setup_data
 from byov.engine.provenance import split_provenance
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import EmbeddingSet, evaluate_embedding_sets, find_embeddings_dir
@@ -41,7 +41,8 @@ def parse_args():
                         help='results file (default: results.json in the embeddings '
                         'folder)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. test_dataloader.dataset.data_root=...')
+                        help='override config entries, e.g. test_dataloader.dataset.layout=csv')
+    parser.add_argument('--data-root', help='data_root of the dataset the embeddings are of')
     return parser.parse_args()
 
 
@@ -76,6 +77,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    setup_data(cfg, args.data_root, check_roots=False)  # reads test_dataloader only
     dataset_cfg = cfg.test_dataloader.dataset
     fit_file = args.fit_file_split or args.fit_split
     eval_file = args.eval_file_split or args.eval_split

@@ -15,6 +15,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from byov.datasets.config_utils import check_data_available, setup_data
 from byov.utils import register_all_modules
 from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
 
@@ -39,6 +40,9 @@ def parse_args():
     parser.add_argument(
         '--show-dir', metavar='DIR',
         help='draw the ego-exo figures (EgoExoVisualizationHook) into DIR/test/')
+    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
+                        'and the fit split of the evaluation)')
+    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
@@ -78,6 +82,7 @@ def merge_args(cfg, args):
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
                 'val_dataloader', 'val_cfg', 'val_evaluator'):
         cfg[key] = None
+    setup_data(cfg, args.data_root, args.cache_dir)
     return cfg
 
 
@@ -109,6 +114,7 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_data_available(cfg)  # before the (slow) model build
     runner = Runner.from_cfg(cfg)
     runner.test()
 

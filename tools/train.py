@@ -10,6 +10,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
 from byov.utils import register_all_modules
 from byov.utils.launch import (setup_amp, setup_distributed, setup_pin_memory, setup_resume,
                                setup_work_dir)
@@ -36,6 +37,9 @@ def parse_args():
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_cfg.max_epochs=2 '
         'optim_wrapper.optimizer.lr=1e-4 (applied last)')
+    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
+                        'and the fit split of the evaluation)')
+    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
@@ -67,6 +71,7 @@ def merge_args(cfg, args):
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+    setup_data(cfg, args.data_root, args.cache_dir, used=TRAIN_LOADER_KEYS)
     return cfg
 
 
@@ -74,6 +79,7 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_data_available(cfg, TRAIN_LOADER_KEYS)  # before the (slow) model build
     runner = Runner.from_cfg(cfg)
     if runner.distributed:
         # every rank says it is there (mmengine's logger speaks on rank 0 only)

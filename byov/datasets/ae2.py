@@ -17,9 +17,11 @@ import os
 import os.path as osp
 import pickle
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+
+from .integrity import CHECK_HINT, DatasetProblemsError, Problem
 
 VIEWS = ('ego', 'exo')
 LAYOUTS = ('auto', 'csv', 'folders')
@@ -72,8 +74,10 @@ def detect_layout(data_root: str, split: str) -> str:
         f'pour_liquid layout). Check data_root and split (see docs/data.md).')
 
 
-def _list_from_csv(data_root: str, view: str, split: str) -> List[str]:
-    """Video paths named by ``<root>/<view>/<split>.csv``, one file name per line."""
+def _list_from_csv(data_root: str, view: str, split: str,
+                   problems: List[Problem]) -> List[str]:
+    """Video paths named by ``<root>/<view>/<split>.csv``, one file name per line; a line
+    naming a missing file becomes a problem."""
     csv_file = osp.join(data_root, view, f'{split}.csv')
     if not osp.isfile(csv_file):
         raise FileNotFoundError(
@@ -92,23 +96,25 @@ def _list_from_csv(data_root: str, view: str, split: str) -> List[str]:
             seen.add(entry)
             path = osp.join(data_root, view, entry)
             if not osp.isfile(path):
-                hint = (' If this line is a header, remove it: split lists hold file '
-                        'names only.' if line_no == 1 else '')
-                raise FileNotFoundError(
-                    f'{csv_file} line {line_no} names {entry}, but {path} does not exist. '
-                    f'Restore the video or remove the line.{hint}')
+                hint = (' (if this line is a header, remove it: split lists hold file '
+                        'names only)' if line_no == 1 else '')
+                problems.append(Problem(
+                    path, 'missing-file',
+                    f'{csv_file} line {line_no} names {entry}, but it does not exist{hint}'))
+                continue
             paths.append(path)
     return paths
 
 
-def _list_from_folder(data_root: str, view: str, split: str) -> List[str]:
+def _list_from_folder(data_root: str, view: str, split: str,
+                      problems: List[Problem]) -> List[str]:
     folder = osp.join(data_root, split, view)
     if not osp.isdir(folder):
         raise FileNotFoundError(
             f'Split folder {folder} does not exist. The folders layout needs '
             f'<root>/{split}/{{ego,exo}}/*.mp4; check data_root or pass layout="csv".')
     return [osp.join(folder, f) for f in os.listdir(folder)
-            if f.lower().endswith(VIDEO_EXTENSIONS)]
+            if f.lower().endswith(VIDEO_EXTENSIONS)]  # (listed files exist: no problems)
 
 
 class _LabelUnpickler(pickle.Unpickler):
@@ -156,18 +162,18 @@ def load_labels(data_root: str) -> Dict[str, np.ndarray]:
     return labels
 
 
-def load_split(data_root: str, split: str, layout: str = 'auto',
-               labels: Optional[Dict[str, np.ndarray]] = None) -> List[VideoRecord]:
-    """The videos of one split, ego first then exo, each sorted by file name.
+def scan_split(data_root: str, split: str, layout: str = 'auto',
+               labels: Optional[Dict[str, np.ndarray]] = None
+               ) -> Tuple[List[VideoRecord], List[Problem]]:
+    """The videos of one split and every problem of its listing, without decoding.
 
-    Cheap: lists files and reads label.pickle, decodes nothing. ``num_frames`` of a
-    record is its label count; the frame cache checks it against the decoded video.
+    Problems (one each): a split list naming a missing file, a video without labels in
+    label.pickle, a view without videos. A missing data root, an undetectable layout
+    or an unreadable label.pickle still raise at once (nothing else can be checked).
 
-    Args:
-        data_root: the dataset folder (holds label.pickle).
-        split: 'train', 'val' or 'test'.
-        layout: 'auto', 'csv' or 'folders'.
-        labels: labels already loaded with :func:`load_labels` (read if None).
+    Returns:
+        ``(records, problems)``: records of the usable videos, ego first then exo, each
+        sorted by file name.
     """
     if layout not in LAYOUTS:
         raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}.')
@@ -178,19 +184,42 @@ def load_split(data_root: str, split: str, layout: str = 'auto',
         layout = detect_layout(data_root, split)
     lister = _list_from_csv if layout == 'csv' else _list_from_folder
     labels = load_labels(data_root) if labels is None else labels
-    records = []
+    records, problems = [], []
     for view in VIEWS:
-        paths = sorted(lister(data_root, view, split), key=osp.basename)
+        paths = sorted(lister(data_root, view, split, problems), key=osp.basename)
         if not paths:
             where = (osp.join(data_root, view, f'{split}.csv') if layout == 'csv'
                      else osp.join(data_root, split, view))
-            raise ValueError(f'No {view} videos in split "{split}" ({where} is empty); '
-                             'every split needs ego and exo videos.')
+            problems.append(Problem(where, 'empty-split',
+                                    f'No {view} videos in split "{split}"'))
         for path in paths:
             name = osp.splitext(osp.basename(path))[0]
             if name not in labels:
-                raise ValueError(
-                    f'{osp.join(data_root, LABEL_FILE)} has no labels for {path} (key '
-                    f'"{name}"); add them or remove the video from split "{split}".')
+                problems.append(Problem(
+                    path, 'no-labels',
+                    f'{osp.join(data_root, LABEL_FILE)} has no labels for it (key '
+                    f'"{name}")'))
+                continue
             records.append(VideoRecord(name, path, view, split, labels[name]))
+    return records, problems
+
+
+def load_split(data_root: str, split: str, layout: str = 'auto',
+               labels: Optional[Dict[str, np.ndarray]] = None) -> List[VideoRecord]:
+    """The videos of one split, ego first then exo, each sorted by file name.
+
+    Cheap: lists files and reads label.pickle, decodes nothing. ``num_frames`` of a
+    record is its label count; the frame cache checks it against the decoded video.
+    Raises :class:`~byov.datasets.integrity.DatasetProblemsError` listing every problem
+    :func:`scan_split` finds.
+
+    Args:
+        data_root: the dataset folder (holds label.pickle).
+        split: 'train', 'val' or 'test'.
+        layout: 'auto', 'csv' or 'folders'.
+        labels: labels already loaded with :func:`load_labels` (read if None).
+    """
+    records, problems = scan_split(data_root, split, layout, labels)
+    if problems:
+        raise DatasetProblemsError(f'Split "{split}" of {data_root}', problems, CHECK_HINT)
     return records

@@ -1,35 +1,61 @@
 """What the pair and whole-video datasets share: a split's records and its frame cache."""
+import logging
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from byov.registry import TRANSFORMS
 from byov.utils.progress import progress_bar
-from .ae2 import LABEL_FILE, VideoRecord, load_split
+from .ae2 import LABEL_FILE, VideoRecord, scan_split
+from .integrity import (CHECK_HINT, DatasetProblemsError, Problem, VideoDecodeError,
+                        header_frame_count)
 from .feature_cache import FeatureCache
 from .frame_cache import FrameCache
 
 MISMATCH_MODES = ('error', 'truncate')
 
 
+def label_problem(record: VideoRecord, decoded: int, announced: int,
+                  label_file: str = LABEL_FILE) -> Optional[Problem]:
+    """The problem of ``record``'s labels against its ``decoded`` frame count, or None
+    when they fit by the reference's rule.
+
+    The reference checks the labels against the container header's count
+    (``announced``); per-frame data longer than the video is cut to the video. So labels
+    of the header's length fit a video whose header over- or under-states its frames:
+    the first ``min(labels, decoded)`` frames and labels are used. Labels that match
+    neither count are a problem."""
+    n = len(record.labels)
+    if n in (decoded, announced):
+        return None
+    kind = 'labels-too-long' if n > decoded else 'labels-too-short'
+    header = f', its header {announced}' if announced not in (0, decoded) else ''
+    return Problem(record.path, kind,
+                   f'{label_file} has {n} labels for {record.path}, which decodes to '
+                   f'{decoded} frames{header} ({n - decoded:+d})')
+
+
 def resolve_labels(record: VideoRecord, decoded: int, mismatch: str,
-                   label_file: str = LABEL_FILE) -> np.ndarray:
+                   label_file: str = LABEL_FILE,
+                   announced: Optional[int] = None) -> np.ndarray:
     """The labels of ``record`` given its decoded frame count ``decoded``.
 
-    Equal counts pass; otherwise ``mismatch='error'`` raises and ``'truncate'`` keeps
-    the first ``min(len(labels), decoded)`` labels (and frames, in the loaders)."""
+    Equal counts pass; labels of the header's length (``announced``, read from the
+    video when None) are cut to the decoded frames (see :func:`label_problem`);
+    otherwise ``mismatch='error'`` raises and ``'truncate'`` keeps the first
+    ``min(len(labels), decoded)`` labels (and frames, in the loaders)."""
     labels = record.labels
     if decoded == len(labels):
         return labels
-    if mismatch == 'truncate':
+    if announced is None:
+        announced = header_frame_count(record.path)
+    problem = label_problem(record, decoded, announced, label_file)
+    if problem is None or mismatch == 'truncate':
         return labels[:min(decoded, len(labels))]
-    raise ValueError(
-        f'{label_file} has {len(labels)} labels for {record.path}, which decodes to '
-        f'{decoded} frames. Fix the labels or the video, or pass '
-        f'label_length_mismatch="truncate" to use the first {min(decoded, len(labels))} '
-        'frames and labels.')
+    raise ValueError(f'{problem}.')
 
 
 class EgoExoBaseDataset(BaseDataset):
@@ -38,7 +64,11 @@ class EgoExoBaseDataset(BaseDataset):
     Building the dataset lists the split and reads label.pickle (no decoding), so a
     broken layout fails at once. ``full_init()`` (run at construction unless
     ``lazy_init=True``) decodes every video not cached yet and checks each decoded
-    frame count against its labels; afterwards only cache headers are read.
+    frame count against its labels; afterwards only cache headers are read. Every
+    problem of the split (files named but missing, videos without labels, empty,
+    undecodable videos, label counts) is reported in one
+    :class:`~byov.datasets.integrity.DatasetProblemsError`; with ``lazy_init=True`` the
+    listing's problems are raised at construction.
 
     Args:
         data_root: dataset folder (holds label.pickle); see :mod:`byov.datasets.ae2`.
@@ -59,49 +89,93 @@ class EgoExoBaseDataset(BaseDataset):
         **kwargs: passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
-    def __init__(self, data_root: str, split: str, cache_dir: str,
+    def __init__(self, data_root: Optional[str], split: str, cache_dir: Optional[str],
                  frame_size: Union[int, Sequence[int]] = 224, layout: str = 'auto',
                  label_length_mismatch: str = 'error', feature_cache: Optional[dict] = None,
                  pipeline: Sequence = (), **kwargs):
+        unset = [k for k, v in (('data_root', data_root), ('cache_dir', cache_dir),
+                                ('frame_size', frame_size)) if v is None]
+        if unset:
+            raise ValueError(
+                f'{type(self).__name__}(split={split!r}): {", ".join(unset)} not set. The '
+                'ego-exo dataset bases leave them None in the loaders and take them from '
+                'the top of the config: run through byov\'s tools, or call '
+                'byov.datasets.setup_data(cfg) before building the Runner (or set them '
+                'in the dataset).')
         if label_length_mismatch not in MISMATCH_MODES:
             raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
                              f'got {label_length_mismatch!r}.')
+        layout = 'auto' if layout is None else layout
         self.split = split
         self.layout = layout
         self.label_length_mismatch = label_length_mismatch
         self.frame_cache = FrameCache(cache_dir, frame_size)
         self.feature_cache = (FeatureCache(frame_size=frame_size, **feature_cache)
                               if feature_cache else None)
-        self.records: List[VideoRecord] = load_split(data_root, split, layout)
+        self.records: List[VideoRecord]
+        self.records, self._listing_problems = scan_split(data_root, split, layout)
+        if self._listing_problems and kwargs.get('lazy_init', False):
+            raise DatasetProblemsError(f'Split "{split}" of {data_root}',
+                                       self._listing_problems, CHECK_HINT)
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         kwargs.setdefault('data_prefix', dict())
         super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """One dict per video (in ``video_index`` order), its frame count checked."""
+        """One dict per video (in ``video_index`` order), its frame count checked.
+
+        Every damaged video of the split is collected first and reported in one
+        :class:`~byov.datasets.integrity.DatasetProblemsError`."""
         data_list, records, cache = [], self.records, self.frame_cache
         if self.feature_cache is not None:  # counts from the features; nothing decoded
             cache = self.feature_cache
             cache.check_complete(records, self.split)
         elif not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
             records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
-        for index, rec in enumerate(records):
-            decoded = cache.num_frames(rec.path, rec.view)
-            labels = resolve_labels(rec, decoded, self.label_length_mismatch,
-                                    osp.join(self.data_root, LABEL_FILE))
+        label_file = osp.join(self.data_root, LABEL_FILE)
+        problems, cut = list(self._listing_problems), []
+        for rec in records:
+            try:
+                decoded = cache.num_frames(rec.path, rec.view)
+            except VideoDecodeError as err:
+                problems.append(err.problem)
+                continue
+            labels = rec.labels
+            if decoded != len(labels):
+                announced = header_frame_count(rec.path)
+                problem = label_problem(rec, decoded, announced, label_file)
+                if problem is not None and self.label_length_mismatch == 'error':
+                    problems.append(problem)
+                    continue
+                labels = labels[:min(decoded, len(labels))]
+                if problem is None:
+                    cut.append(f'{osp.basename(rec.path)} ({decoded} decoded, header '
+                               f'{announced})')
             data_list.append(dict(
                 video_name=rec.name, video_path=rec.path, view=rec.view,
-                is_ego=rec.is_ego, video_index=index, num_frames=len(labels),
+                is_ego=rec.is_ego, video_index=len(data_list), num_frames=len(labels),
                 split=self.split, gt_labels=labels))
+        if problems:
+            raise DatasetProblemsError(f'Split "{self.split}" of {self.data_root}',
+                                       problems, CHECK_HINT)
+        if cut:
+            print_log(f'{len(cut)} video(s) of split "{self.split}" of {self.data_root} '
+                      'decode to another frame count than their container header '
+                      'announces, and labels of the header\'s length: the first '
+                      'min(labels, decoded) frames and labels are used (AE2 checks labels '
+                      'against the header and cuts per-frame data to the video): '
+                      f'{", ".join(cut)}.', logger='current', level=logging.WARNING)
         return data_list
 
     @property
     def video_infos(self) -> List[dict]:
-        """Per-video metadata in ``video_index`` order, without decoding: ``video_name``,
-        ``video_path``, ``view``, ``is_ego``, ``video_index``, ``num_frames``, ``split``,
-        ``gt_labels`` (int64 [L]). With ``label_length_mismatch='truncate'`` the counts
-        need the decoded videos, so this runs ``full_init()`` first."""
-        if self.label_length_mismatch == 'truncate':
+        """Per-video metadata in ``video_index`` order: ``video_name``, ``video_path``,
+        ``view``, ``is_ego``, ``video_index``, ``num_frames``, ``split``, ``gt_labels``
+        (int64 [L]). Once the dataset is initialised (or with
+        ``label_length_mismatch='truncate'``, which runs ``full_init()`` first) the counts
+        are checked against the decoded videos; before, on a lazily built dataset, they
+        are the label counts and nothing is decoded."""
+        if self._fully_initialized or self.label_length_mismatch == 'truncate':
             self.full_init()
             infos = [self.get_data_info(i) for i in range(self.num_videos)]
             return [{k: v for k, v in i.items() if k != 'sample_idx'} for i in infos]

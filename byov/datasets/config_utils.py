@@ -1,22 +1,172 @@
-"""Find and build the datasets a config describes (for the data tools)."""
-from typing import Iterator, Tuple
+"""The datasets a config describes: where they are set, and checks before a run.
+
+The ego-exo dataset bases (``configs/_base_/datasets/egoexo.py``) put the settings every
+loader shares at the top of the config: ``data_root``, ``layout``, ``cache_dir``,
+``frame_size`` and ``num_frames`` (frames per training clip). :func:`setup_data`, which
+every byov tool runs on a config, copies them into each loader that does not set its
+own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
+read different data roots.
+"""
+import os.path as osp
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
+from .ae2 import scan_split
+from .integrity import Problem
+
+# top-level config keys copied into every loader's dataset that lacks them
+SHARED_KEYS = ('data_root', 'layout', 'cache_dir', 'frame_size')
+# where the loaders live; the fit split of the evaluation loops sits in their configs
+LOADER_KEYS = ('train_dataloader', 'fit_dataloader', 'val_dataloader', 'test_dataloader',
+               'val_cfg.fit_dataloader', 'test_cfg.fit_dataloader')
+# the loaders that a run reads together (``fit_dataloader`` alone is a template)
+USED_LOADER_KEYS = ('train_dataloader', 'val_dataloader', 'val_cfg.fit_dataloader',
+                    'test_dataloader', 'test_cfg.fit_dataloader')
+# those of ``runner.train()`` (the test loaders are read by ``tools/test.py`` only)
+TRAIN_LOADER_KEYS = USED_LOADER_KEYS[:3]
+MIXED_ROOTS_KEY = 'allow_mixed_data_roots'
+PROTOCOL_KEY = 'progression_append_time'
+
+
+def _get(cfg, dotted: str):
+    node = cfg  # a Config or a dict
+    for part in dotted.split('.'):
+        node = node.get(part) if hasattr(node, 'get') else None
+        if node is None:
+            return None
+    return node
+
+
+def iter_loaders(cfg, keys: Sequence[str] = LOADER_KEYS,
+                 others: bool = True) -> Iterator[Tuple[str, dict]]:
+    """``(dotted name, dataset config)`` of every loader among ``keys`` (and, with
+    ``others``, any other top-level ``*_dataloader``) that has a dataset."""
+    keys = list(keys) + sorted(k for k in cfg.keys() if others and
+                               k.endswith('_dataloader') and k not in LOADER_KEYS)
+    for key in keys:
+        loader = _get(cfg, key)
+        dataset = loader.get('dataset') if isinstance(loader, dict) else None
+        if isinstance(dataset, dict):
+            yield key, dataset
+
+
+def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = None,
+               check_roots: bool = True, used: Sequence[str] = USED_LOADER_KEYS) -> None:
+    """Make every loader of ``cfg`` read the data the config (or the command line) says.
+
+    1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
+       every loader and the top-level keys;
+    2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
+       ``SampleClipFrames`` step without its own, fills the loaders that lack it;
+    3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
+       of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
+    4. :func:`check_data_roots` refuses loaders that read different data roots
+       among the loaders ``used`` by the run (``check_roots=False``: for a tool that
+       reads one loader only).
+    """
+    overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
+                 if v is not None}
+    for key, value in overrides.items():
+        cfg[key] = value
+    for _, dataset in iter_loaders(cfg):
+        dataset.update(overrides)
+        for key in SHARED_KEYS:
+            if dataset.get(key) is None and cfg.get(key) is not None:
+                dataset[key] = cfg[key]
+        for step in dataset.get('pipeline') or ():
+            if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
+                    and step.get('num_frames') is None and cfg.get('num_frames')):
+                step['num_frames'] = cfg['num_frames']
+    _setup_protocol(cfg)
+    if check_roots:
+        check_data_roots(cfg, used)
+
+
+def _setup_protocol(cfg) -> None:
+    """The dataset's protocol options: ``progression_append_time`` sets ``append_time``
+    of every reference-variant ``PhaseProgressionMetric`` that does not set it."""
+    append_time = cfg.get(PROTOCOL_KEY)
+    if append_time is None:
+        return
+    for key in ('val_evaluator', 'test_evaluator'):
+        metrics = cfg.get(key)
+        metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+        for metric in metrics:
+            if (isinstance(metric, dict) and metric.get('type') == 'PhaseProgressionMetric'
+                    and metric.get('variant', 'reference') == 'reference'
+                    and metric.get('append_time') is None):
+                metric['append_time'] = bool(append_time)
+
+
+def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
+    """Refuse a config whose loaders (training, fit and eval splits) read different
+    data roots: the classifiers would be fitted on one dataset and scored on another.
+    A config that means it sets ``allow_mixed_data_roots = True``."""
+    roots = {key: dataset.get('data_root')
+             for key, dataset in iter_loaders(cfg, used, others=False)}
+    if len(set(roots.values())) <= 1 or cfg.get(MIXED_ROOTS_KEY, False):
+        return
+    width = max(len(k) for k in roots)
+    lines = '\n'.join(f'  {k.ljust(width)}  {v}' for k, v in roots.items())
+    raise ValueError(
+        f'The dataloaders of this config read different data roots:\n{lines}\n'
+        'The evaluation would fit its classifiers on one dataset and score them on '
+        'another. Pass --data-root DIR to set every loader at once (or set `data_root` '
+        'at the top of the config); if the mix is deliberate, set '
+        f'`{MIXED_ROOTS_KEY} = True` in the config.')
+
+
+def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
+    """Fail fast, before any model is built, when a loader's data is not there.
+
+    Lists each split (split lists or folders, label.pickle, empty files; decodes
+    nothing) and raises one error naming every loader whose data is missing or
+    damaged, and the fix. Decoding problems are found later by the datasets
+    themselves, or all at once by ``tools/data/check_dataset.py``.
+    """
+    failures: List[str] = []
+    by_root: Dict[str, List[Tuple[str, dict]]] = {}
+    for key, dataset in iter_loaders(cfg, used, others=False):
+        by_root.setdefault(dataset.get('data_root'), []).append((key, dataset))
+    for root, loaders in by_root.items():
+        names = ', '.join(key for key, _ in loaders)
+        if root is None:
+            failures.append(f'{names}: no data_root (set `data_root` at the top of the '
+                            'config, or pass --data-root DIR)')
+            continue
+        if not osp.isdir(root):
+            failures.append(f'data root {root} does not exist (read by {names})')
+            continue
+        seen = set()
+        for key, dataset in loaders:
+            split, layout = dataset.get('split', 'train'), dataset.get('layout') or 'auto'
+            if (split, layout) in seen:
+                continue
+            seen.add((split, layout))
+            try:
+                records, problems = scan_split(root, split, layout)
+            except (OSError, ValueError) as err:
+                failures.append(f'{key} (split "{split}"): {err}')
+                continue
+            problems += [Problem(r.path, 'zero-byte', 'the file has 0 bytes')
+                         for r in records if osp.getsize(r.path) == 0]  # cheap: a stat
+            failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
+    if failures:
+        lines = '\n'.join(f'  {f}' for f in failures)
+        raise FileNotFoundError(
+            f'The data of this config is missing or incomplete:\n{lines}\n'
+            'Put the dataset there (docs/data.md says where to get it and how it is laid '
+            'out) or pass --data-root DIR. '
+            '`python tools/data/check_dataset.py CONFIG` checks every video.')
 
 
 def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:
-    """``(dataloader name, dataset config)`` of every ``*_dataloader`` in ``cfg`` that
-    names a ``data_root``, each distinct (data_root, split, cache_dir, frame_size) once:
+    """``(dataloader name, dataset config)`` of every loader in ``cfg`` that names a
+    ``data_root``, each distinct (data_root, split, cache_dir, frame_size) once:
     train, fit, val, test, then any others by name."""
-    order = {'train_dataloader': 0, 'fit_dataloader': 1, 'val_dataloader': 2,
-             'test_dataloader': 3}
     seen = set()
-    keys = sorted((k for k in cfg.keys() if k.endswith('_dataloader')),
-                  key=lambda k: (order.get(k, 4), k))
-    for key in keys:
-        loader = cfg[key]
-        dataset = loader.get('dataset') if isinstance(loader, dict) else None
-        if not dataset or 'data_root' not in dataset:
+    for key, dataset in iter_loaders(cfg):
+        if 'data_root' not in dataset:
             continue
         ident = (dataset['data_root'], dataset.get('split'), dataset.get('cache_dir'),
                  str(dataset.get('frame_size')))
@@ -25,7 +175,14 @@ def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:
             yield key, dataset
 
 
+def build_dataset(dataset_cfg: dict, lazy_init: bool = False):
+    """Build a byov dataset from its config. ``lazy_init=False`` decodes the videos not
+    cached yet and reports every problem of the split at once; ``True`` lists the split
+    and reads label.pickle only."""
+    return DATASETS.build(dict(dataset_cfg, lazy_init=lazy_init))
+
+
 def build_dataset_lazily(dataset_cfg: dict):
     """Build a byov dataset from its config without decoding anything
     (``lazy_init=True``: the split is listed and label.pickle read)."""
-    return DATASETS.build(dict(dataset_cfg, lazy_init=True))
+    return build_dataset(dataset_cfg, lazy_init=True)

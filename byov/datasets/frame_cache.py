@@ -25,6 +25,8 @@ from typing import Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from .integrity import Problem, VideoDecodeError
+
 try:
     import fcntl
 except ImportError:  # Windows: no lock; the atomic rename alone keeps files whole
@@ -43,15 +45,26 @@ def to_hw(frame_size: Union[int, Sequence[int]]) -> Tuple[int, int]:
 def decode_video(path: str, frame_size: Union[int, Sequence[int]]) -> np.ndarray:
     """Decode every frame of ``path`` with OpenCV, as the reference does.
 
+    What decodes is trusted: the count in the container header
+    (``CAP_PROP_FRAME_COUNT``) is an estimate for some containers, so a video that
+    decodes to fewer (or more) frames than announced is kept with its decoded frames
+    (the datasets then fit the labels to them, see
+    :func:`~byov.datasets.base.resolve_labels`).
+
     Returns:
         np.ndarray: uint8 ``[L, 3, H, W]``, RGB, each frame resized to ``(H, W)``
         with area interpolation (views of any resolution come out the same size).
+
+    Raises:
+        VideoDecodeError: the file is empty, cannot be opened or decodes to no frame.
     """
     h, w = to_hw(frame_size)
+    if osp.isfile(path) and os.path.getsize(path) == 0:
+        raise VideoDecodeError(Problem(path, 'zero-byte', 'the file has 0 bytes'))
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
-        raise ValueError(f'Cannot open video {path}: the file is unreadable or not a '
-                         'video. Re-download or re-encode it (e.g. with ffmpeg).')
+        raise VideoDecodeError(Problem(path, 'undecodable',
+                                       'OpenCV cannot open it as a video'))
     announced = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     frames = []
     while True:
@@ -62,12 +75,8 @@ def decode_video(path: str, frame_size: Union[int, Sequence[int]]) -> np.ndarray
         frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB).transpose(2, 0, 1))
     cap.release()
     if not frames:
-        raise ValueError(f'Video {path} decodes to zero frames: it is empty, truncated '
-                         'or corrupt. Re-download or re-encode it.')
-    if len(frames) < announced:
-        raise ValueError(f'Video {path} decodes to {len(frames)} frames but its header '
-                         f'announces {announced}: the file is truncated or corrupt. '
-                         'Re-download or re-encode it.')
+        raise VideoDecodeError(Problem(
+            path, 'undecodable', f'decodes to 0 frames (header announces {announced})'))
     return np.stack(frames)
 
 

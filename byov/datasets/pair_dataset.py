@@ -1,4 +1,4 @@
-"""Training items: an unpaired pair of clips (docs/method.md section 6)."""
+"""Training items: an unpaired pair of clips (docs/data.md, "Pairs")."""
 from typing import Optional
 
 import numpy as np

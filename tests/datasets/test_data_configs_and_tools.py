@@ -10,6 +10,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
+from byov.datasets.config_utils import setup_data
+
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'datasets')
 SYNTHETIC = osp.join(CONFIG_DIR, 'synthetic_egoexo.py')
@@ -18,7 +20,15 @@ EXPECTED = {  # config -> (layout, num_frames, frame_size, train batch size)
     'ae2_pour_milk.py': ('folders', 32, 224, 1), 'ae2_pour_liquid.py': ('folders', 32, 224, 1),
     'synthetic_egoexo.py': ('csv', 16, 64, 4)}
 LOADERS = {'train_dataloader': 'train', 'val_dataloader': 'val', 'test_dataloader': 'test',
-           'fit_dataloader': 'train'}
+           'fit_dataloader': 'train', 'val_cfg.fit_dataloader': 'train',
+           'test_cfg.fit_dataloader': 'train'}
+APPEND_TIME = {'ae2_pour_liquid.py'}  # AE2 appends time in progression on Pour Liquid only
+
+
+def _loader(cfg, dotted):
+    for part in dotted.split('.'):
+        cfg = cfg[part]
+    return cfg
 
 
 def _tool(relpath):
@@ -31,24 +41,39 @@ def _tool(relpath):
 
 def test_every_dataset_config_defines_the_variables():
     shipped = glob.glob(osp.join(CONFIG_DIR, '*.py'))
-    assert sorted(osp.basename(p) for p in shipped) == sorted(EXPECTED)
+    assert sorted(osp.basename(p) for p in shipped) == sorted([*EXPECTED, 'egoexo.py'])
     for name, (layout, num_frames, frame_size, batch_size) in EXPECTED.items():
         cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+        setup_data(cfg)
         assert (cfg.layout, cfg.num_frames, cfg.frame_size) == (layout, num_frames, frame_size)
         assert cfg.dataset_type == 'EgoExoPairDataset'
         assert cfg.video_dataset_type == 'EgoExoVideoDataset'
         assert cfg.data_root.startswith('data/') and cfg.cache_dir == 'data/cache/frames'
-        assert cfg.train_pipeline[0] == dict(type='SampleClipFrames', num_frames=num_frames,
-                                             random_offset=1)
+        assert cfg.train_dataloader.dataset.pipeline[0] == dict(
+            type='SampleClipFrames', num_frames=num_frames, random_offset=1)
         assert cfg.train_dataloader.batch_size == batch_size
         assert cfg.train_dataloader.persistent_workers
         for key, split in LOADERS.items():
-            dataset = cfg[key].dataset
-            assert (dataset.split, dataset.data_root, dataset.layout) == (
-                split, cfg.data_root, layout)
+            loader = _loader(cfg, key)
+            dataset = loader.dataset
+            assert (dataset.split, dataset.data_root, dataset.layout, dataset.cache_dir,
+                    dataset.frame_size) == (split, cfg.data_root, layout,
+                                            'data/cache/frames', frame_size)
             if key != 'train_dataloader':
-                assert cfg[key].batch_size == 1 and not cfg[key].sampler.shuffle
+                assert loader.batch_size == 1 and not loader.sampler.shuffle
                 assert dataset.type == 'EgoExoVideoDataset'
+        for key in ('val_evaluator', 'test_evaluator'):
+            progression = [m for m in cfg[key] if m.type == 'PhaseProgressionMetric']
+            assert [m.append_time for m in progression] == [name in APPEND_TIME]
+
+
+def test_generic_base_needs_a_data_root():
+    """The generic base names no dataset: building its loaders says what to set."""
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, 'egoexo.py'))
+    setup_data(cfg)
+    with DefaultScope.overwrite_default_scope('byov'), pytest.raises(
+            ValueError, match=r"EgoExoVideoDataset\(split='test'\): data_root not set"):
+        Runner.build_dataloader(cfg.test_dataloader.to_dict())
 
 
 @pytest.fixture
@@ -60,11 +85,11 @@ def synthetic_root(tmp_path):
 
 def test_synthetic_config_builds_every_dataloader(synthetic_root, cache_dir):
     cfg = Config.fromfile(SYNTHETIC)
+    setup_data(cfg, synthetic_root, cache_dir)
     for key in LOADERS:
-        loader_cfg = cfg[key].to_dict()
+        loader_cfg = _loader(cfg, key).to_dict()
         loader_cfg.update(num_workers=0, persistent_workers=False)
-        loader_cfg['dataset'].update(data_root=synthetic_root, cache_dir=cache_dir,
-                                     serialize_data=False)
+        loader_cfg['dataset'].update(serialize_data=False)
         with DefaultScope.overwrite_default_scope('byov'):
             loader = Runner.build_dataloader(loader_cfg, seed=0)
         inputs = next(iter(loader))['inputs']
@@ -83,8 +108,9 @@ def test_build_frame_cache_tool(synthetic_root, cache_dir, capsys):
     assert len(glob.glob(osp.join(cache_dir, '64x64', '*', '*.npy'))) == 9
 
 
-def test_dataset_stats_tool(synthetic_root, capsys):
-    _tool('analysis/dataset_stats.py').main([SYNTHETIC, '--data-root', synthetic_root])
+def test_dataset_stats_tool(synthetic_root, cache_dir, capsys):
+    _tool('analysis/dataset_stats.py').main([SYNTHETIC, '--data-root', synthetic_root,
+                                            '--cache-dir', cache_dir])
     rows = [[c.strip() for c in line.split('|')[1:-1]]
             for line in capsys.readouterr().out.splitlines() if line.startswith('|')]
     assert rows[1][:5] == ['split', 'view', 'videos', 'frames', 'length min/mean/max']
@@ -94,3 +120,25 @@ def test_dataset_stats_tool(synthetic_root, capsys):
     assert by_key[('train', 'all')] == ['5', '60', '12/12/12', '20 (33%)', '20 (33%)',
                                         '20 (33%)']
     assert by_key[('test', 'ego')][:2] == ['1', '12']
+
+
+def test_own_dataset_in_two_lines(tmp_path, cache_dir):
+    """The docs' example: a dataset of one's own is the generic base plus data_root and
+    layout; every loader, the evaluation's fit split included, reads it."""
+    root = str(tmp_path / 'stack_blocks')
+    make_ae2(root, 'folders', splits=dict(SPLITS, test={'ego': ['e_t'], 'exo': ['x_t']}))
+    config = tmp_path / 'stack_blocks.py'
+    config.write_text(f"_base_ = [{osp.abspath(osp.join(CONFIG_DIR, 'egoexo.py'))!r}]\n"
+                      f"data_root = {root!r}\nlayout = 'folders'\ncache_dir = {cache_dir!r}\n"
+                      "frame_size = 32\n")
+    cfg = Config.fromfile(str(config))
+    setup_data(cfg)
+    for key, split in LOADERS.items():
+        loader_cfg = _loader(cfg, key).to_dict()
+        loader_cfg.update(num_workers=0, persistent_workers=False)
+        with DefaultScope.overwrite_default_scope('byov'):
+            dataset = Runner.build_dataloader(loader_cfg, seed=0).dataset
+        assert (dataset.data_root, dataset.split, dataset.layout) == (root, split, 'folders')
+        assert dataset.frame_cache.frame_size == (32, 32)
+    clip = cfg.train_dataloader.dataset.pipeline[0]
+    assert (clip.type, clip.num_frames) == ('SampleClipFrames', 32)

@@ -1,9 +1,11 @@
 """Videos, frames and phase histograms per split and view, as a table.
 
-    python tools/analysis/dataset_stats.py CONFIG [--data-root DIR] [--cfg-options ...]
+    python tools/analysis/dataset_stats.py CONFIG [--data-root DIR] [--cache-dir DIR]
+        [--cfg-options ...]
 
-Reads only the split lists and label.pickle (decodes nothing): frame counts are label
-counts, which the frame cache checks against the decoded videos.
+Frame counts are decoded counts: each split is built as for training (videos not yet in
+the frame cache are decoded into it), so a damaged split is refused with every damaged
+file named instead of being counted from its labels.
 """
 import argparse
 from collections import Counter
@@ -13,7 +15,7 @@ from mmengine.config import Config, DictAction
 from prettytable import PrettyTable
 
 from byov.datasets.ae2 import VIEWS
-from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
+from byov.datasets.config_utils import build_dataset, iter_dataset_configs, setup_data
 
 SPLIT_ORDER = {'train': 0, 'val': 1, 'test': 2}
 
@@ -43,6 +45,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config file (a leaf or a configs/_base_/datasets file)')
     parser.add_argument('--data-root', help='use this data_root for every dataset')
+    parser.add_argument('--cache-dir', help='use this frame cache folder for every dataset')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. '
                         'train_dataloader.dataset.layout=folders')
@@ -50,12 +53,21 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    by_root = {}
+    setup_data(cfg, args.data_root, args.cache_dir)
+    by_root, failures, done = {}, [], set()
     for _, dataset_cfg in iter_dataset_configs(cfg):
-        if args.data_root:
-            dataset_cfg = dict(dataset_cfg, data_root=args.data_root)
-        dataset = build_dataset_lazily(dataset_cfg)
+        split = (dataset_cfg['data_root'], dataset_cfg.get('split'))
+        if split in done:
+            continue  # the same split in another loader: same counts
+        done.add(split)
+        try:
+            dataset = build_dataset(dataset_cfg)  # decodes what is not cached yet
+        except ValueError as err:  # every damaged file of the split, named
+            failures.append(str(err))
+            continue
         by_root.setdefault(dataset.data_root, {})[dataset.split] = dataset.video_infos
+    if failures:
+        raise SystemExit('No statistics over damaged data:\n' + '\n'.join(failures))
     for data_root, infos_by_split in by_root.items():
         print(stats_table(data_root, infos_by_split))
 

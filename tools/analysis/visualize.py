@@ -85,6 +85,8 @@ def dataset_cfg(args, results: dict):
         cfg = Config.fromstring(results['config_text'], '.py')
     else:
         return None
+    from byov.datasets.config_utils import setup_data
+    setup_data(cfg, check_roots=False)  # reads the eval split's loader only
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
     if not loader:
         return None

@@ -23,7 +23,8 @@ from mmengine.dist import get_dist_info, init_dist, is_main_process
 
 from byov.datasets.ae2 import LABEL_FILE
 from byov.datasets.base import resolve_labels
-from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
+from byov.datasets.config_utils import (build_dataset_lazily, iter_dataset_configs,
+                                        setup_data)
 from byov.datasets.feature_cache import FeatureCache, FeatureExtractor
 
 
@@ -52,6 +53,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    setup_data(cfg, args.data_root, args.cache_dir)
     extractors, found = {}, False
     for key, dataset_cfg in iter_dataset_configs(cfg):
         feature_cfg = dataset_cfg.get('feature_cache')
@@ -61,8 +63,7 @@ def main(argv=None):
         feature_cfg = dict(feature_cfg)
         if args.feature_dir:
             feature_cfg['cache_dir'] = args.feature_dir
-        overrides = dict(data_root=args.data_root, cache_dir=args.cache_dir)
-        dataset_cfg = dict(dataset_cfg, **{k: v for k, v in overrides.items() if v})
+        dataset_cfg = dict(dataset_cfg)
         dataset_cfg.pop('feature_cache')  # list the split without reading features
         dataset = build_dataset_lazily(dataset_cfg)
         cache = FeatureCache(frame_size=dataset.frame_cache.frame_size, **feature_cfg)

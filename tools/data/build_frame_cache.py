@@ -9,14 +9,10 @@ count against label.pickle. Safe to run on several machines or ranks at once.
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from byov.datasets.ae2 import LABEL_FILE
-from byov.datasets.base import resolve_labels
-from byov.datasets.config_utils import build_dataset_lazily, iter_dataset_configs
-from byov.utils.progress import progress_bar
+from byov.datasets.config_utils import build_dataset, iter_dataset_configs, setup_data
 
 
 def main(argv=None):
@@ -32,19 +28,17 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    for key, dataset_cfg in iter_dataset_configs(cfg):
+    setup_data(cfg, args.data_root, args.cache_dir)
+    for _, dataset_cfg in iter_dataset_configs(cfg):
         if args.splits and dataset_cfg.get('split') not in args.splits:
             continue
-        overrides = dict(data_root=args.data_root, cache_dir=args.cache_dir)
-        dataset_cfg = dict(dataset_cfg, **{k: v for k, v in overrides.items() if v})
-        dataset = build_dataset_lazily(dataset_cfg)
-        cache, frames, nbytes = dataset.frame_cache, 0, 0
-        label_file = osp.join(dataset.data_root, LABEL_FILE)
-        for rec in progress_bar(dataset.records, desc=f'{dataset.split} ({key})', unit='video'):
-            decoded = cache.num_frames(rec.path, rec.view)
-            frames += len(resolve_labels(rec, decoded, dataset.label_length_mismatch,
-                                         label_file))
-            nbytes += os.path.getsize(cache.path_for(rec.path, rec.view))
+        dataset_cfg = {k: v for k, v in dataset_cfg.items() if k != 'feature_cache'}
+        dataset = build_dataset(dataset_cfg)  # decodes; every damaged file in one error
+        cache = dataset.frame_cache
+        infos = dataset.video_infos
+        frames = sum(i['num_frames'] for i in infos)
+        nbytes = sum(os.path.getsize(cache.path_for(i['video_path'], i['view']))
+                     for i in infos)
         h, w = cache.frame_size
         print(f'{dataset.data_root} {dataset.split}: {len(dataset.records)} videos, '
               f'{frames} frames at {h}x{w} in {cache.cache_dir} ({nbytes / 2**20:.1f} MiB)')

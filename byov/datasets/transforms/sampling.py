@@ -1,4 +1,6 @@
-"""Which frames of a video a training clip takes (docs/method.md section 6)."""
+"""Which frames of a video a training clip takes (docs/data.md, "Clips")."""
+from typing import Optional
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -49,7 +51,12 @@ class SampleClipFrames(BaseTransform):
         random_offset: first frame index that random sampling may pick (reference: 1).
     """
 
-    def __init__(self, num_frames: int = 32, random_offset: int = 1):
+    def __init__(self, num_frames: Optional[int] = 32, random_offset: int = 1):
+        if num_frames is None:
+            raise ValueError('SampleClipFrames: num_frames not set. The ego-exo dataset '
+                             'bases take it from `num_frames` at the top of the config: '
+                             "run through byov's tools, or call "
+                             'byov.datasets.setup_data(cfg) first.')
         if num_frames < 1 or random_offset < 0:
             raise ValueError(f'SampleClipFrames needs num_frames >= 1 and random_offset '
                              f'>= 0, got {num_frames} and {random_offset}.')
