@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from byov import registry as byov_registry
+from byov.datasets import setup_data
 from byov.utils import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -103,6 +104,7 @@ def test_clip_length_is_set_once(path):
     cfg = Config.fromfile(path)
     if cfg.model.type not in ('BYOV', 'AlignmentModel'):
         return
+    setup_data(cfg, check_roots=False)  # what byov's tools do before building the Runner
     assert cfg.model.num_frames == _clip_length(cfg) == cfg.num_frames, path
     for part in ('backbone', 'decoder'):
         assert 'num_frames' not in (cfg.model.get(part) or {}), f'{path}: {part}.num_frames'
