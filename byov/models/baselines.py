@@ -100,6 +100,10 @@ class FrameFeatureBaseline(BaseModel):
         self.frame_encoder = MODELS.build(frame_encoder) if input_type == 'frames' else None
         self.token_selector = MODELS.build(token_selector)
 
+    def ignorable_checkpoint_prefixes(self):
+        """As :meth:`BYOV.ignorable_checkpoint_prefixes`: no frame encoder with features."""
+        return () if self.input_type == 'frames' else ('frame_encoder.',)
+
     @torch.no_grad()
     def forward(self, inputs=None, data_samples=None, mode: str = 'predict'):
         if mode != 'predict':

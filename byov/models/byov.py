@@ -143,6 +143,11 @@ class BYOV(BaseModel):
                 f'decoder.interpolate_pos=False; set decoder.num_frames={T} or '
                 'decoder.interpolate_pos=True.')
 
+    def ignorable_checkpoint_prefixes(self):
+        """Checkpoint keys that may be absent or extra (byov.utils.checkpoint_keys): with
+        cached features there is no frame encoder, so a full checkpoint's is skipped."""
+        return () if self.input_type == 'frames' else ('frame_encoder.',)
+
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
         """Sequences ``[B, T, *frame]`` of ``input_type`` -> frame vectors ``[B, T, D]``
         (no gradient): frames ``[B, T, 3, H, W]`` go through the frame encoder and the

@@ -7,7 +7,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=3,
-        save_best='ae2/f1_regular', rule='greater'),
+        save_best='ae2/f1_regular', rule='greater',
+        backend_args=dict(backend='byov_atomic_local')),  # written whole or not at all
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # byov's guards, here rather than in custom_hooks so that a config listing its own
     # custom_hooks keeps them (docs/reliability.md)
