@@ -103,10 +103,14 @@ class ByovRunner(Runner):
             self._resuming = False
 
     def load_checkpoint(self, filename, map_location='cpu', strict=False,
-                        revise_keys=None):
-        """Load ``filename`` weights-only and check its keys (module docstring);
-        ``strict`` and ``revise_keys`` of mmengine's signature are not used: the mode
-        follows from what the runner does, and a ``module.`` prefix is removed."""
+                        revise_keys=None, mode=None):
+        """Load ``filename`` weights-only and check its keys (module docstring).
+
+        ``mode``: ``'strict'``, ``'partial'`` or ``'finetune'``
+        (:mod:`byov.utils.checkpoint_keys`); by default it follows from what the runner
+        does (``train()``: finetune; ``val()`` / ``test()``: strict, or partial with
+        ``cfg.partial_load``; resuming: strict). ``strict`` and ``revise_keys`` of
+        mmengine's signature are not used; a ``module.`` prefix is removed."""
         checkpoint = load_checkpoint(filename, map_location=map_location)
         if not isinstance(checkpoint, dict):
             raise CheckpointFormatError(
@@ -117,7 +121,7 @@ class ByovRunner(Runner):
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = _nested_state_dict(checkpoint)
-        mode = 'strict' if self._resuming else self._load_mode
+        mode = mode or ('strict' if self._resuming else self._load_mode)
         found = match_state_dict(model, state_dict, mode, source=filename)
         keep = OrderedDict((k, state_dict[k]) for k in found['loaded'])
         keep._metadata = getattr(state_dict, '_metadata', OrderedDict())

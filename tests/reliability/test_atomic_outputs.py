@@ -88,7 +88,8 @@ def test_checkpoint_crash_mid_write_keeps_the_previous_file(tmp_path, monkeypatc
     assert not new.exists()
     assert _load(old).eq(1).all()
     assert not glob.glob(str(tmp_path / '*.tmp'))  # an exception cleans up after itself
-    save_checkpoint(_checkpoint(2), str(new), backend_args=ATOMIC)  # the next run writes it normally
+    # the next run writes it normally
+    save_checkpoint(_checkpoint(2), str(new), backend_args=ATOMIC)
     assert _load(new).eq(2).all()
 
 
