@@ -129,8 +129,9 @@ def _torch_load(data, map_location, name: str, trust_code: bool):
             f'(tools/model_converters/*: --trust-code).') from err
     except (EOFError, RuntimeError) as err:
         text = str(err)
-        if isinstance(err, EOFError) or 'zip archive' in text or 'truncated' in text \
-                or 'central directory' in text or 'invalid header' in text:
+        if isinstance(err, EOFError) or any(sign in text for sign in (
+                'zip archive', 'truncated', 'central directory', 'invalid header', 'EOF',
+                'corrupt', 'Invalid magic number')):
             detail = text.splitlines()[0] if text else 'end of file'
             raise _broken(name, f'{type(err).__name__}: {detail}') from err
         raise
