@@ -121,19 +121,20 @@ def _torch_load(data, map_location, name: str, trust_code: bool):
     except pickle.UnpicklingError as err:
         reason = _unsafe_reason(err)
         if reason is None:
-            raise _broken(name, f'unpickling failed: {str(err).splitlines()[0]}') from err
+            raise _broken(name, f'unpickling failed: {str(err).splitlines()[0]}') from None
         raise UnsafeCheckpointError(
             f'{name} contains Python objects that would run code when loaded, so byov '
             f'refused to load it ({reason}). Load it only if you trust its source: set '
             f'{TRUST_ENV}=1 in the environment, or pass trust_code=True '
-            f'(tools/model_converters/*: --trust-code).') from err
+            f'(tools/model_converters/*: --trust-code).') from None  # (torch's advice
+        # in the cause, "re-run with weights_only=False", is what not to do blindly)
     except (EOFError, RuntimeError) as err:
         text = str(err)
         if isinstance(err, EOFError) or any(sign in text for sign in (
                 'zip archive', 'truncated', 'central directory', 'invalid header', 'EOF',
                 'corrupt', 'Invalid magic number')):
             detail = text.splitlines()[0] if text else 'end of file'
-            raise _broken(name, f'{type(err).__name__}: {detail}') from err
+            raise _broken(name, f'{type(err).__name__}: {detail}') from None
         raise
 
 
