@@ -1,8 +1,7 @@
 """``ByovRunner``: mmengine's Runner, loading checkpoints safely and strictly.
 
-byov's tools build this runner (``ByovRunner.from_cfg(cfg)``); a config can also ask for
-it with ``runner_type='ByovRunner'`` (mmaction2's tools build ``RUNNERS.build(cfg)``
-then). Compared with mmengine's Runner, for ``load_from`` and ``--resume``:
+byov's tools build this runner (``ByovRunner.from_cfg(cfg)``; it is also registered in
+byov's ``RUNNERS``). Compared with mmengine's Runner, for ``load_from`` and ``--resume``:
 
 - the file is loaded weights-only from any scheme (:func:`byov.utils.checkpoint.
   load_checkpoint`): a checkpoint never runs code unless the user opts in;

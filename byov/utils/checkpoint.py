@@ -256,11 +256,29 @@ SCHEME_LOADERS: List[Tuple[Tuple[str, ...], Callable]] = [
 
 
 def scheme_loader(filename: str) -> Callable:
-    """byov's loader for ``filename`` (longest matching prefix, as mmengine matches)."""
+    """byov's loader for ``filename`` (longest matching prefix, as mmengine matches). A
+    prefix that another plugin registered with mmengine's ``CheckpointLoader`` (and byov
+    does not know) goes to that plugin's loader, with a warning: byov cannot make it
+    weights-only."""
     import re
-    table = sorted(((p, loader) for prefixes, loader in SCHEME_LOADERS for p in prefixes),
-                   key=lambda item: item[0], reverse=True)
+
+    from mmengine.runner.checkpoint import CheckpointLoader
+    ours = {p for prefixes, _ in SCHEME_LOADERS for p in prefixes}
+    table = [(p, loader) for prefixes, loader in SCHEME_LOADERS for p in prefixes]
+    table += [(p, _foreign(p, loader)) for p, loader in CheckpointLoader._schemes.items()
+              if p not in ours]
+    table.sort(key=lambda item: item[0], reverse=True)
     return next(loader for prefix, loader in table if re.match(prefix, filename))
+
+
+def _foreign(prefix, loader):
+    def load(filename, map_location=None, trust_code=None):
+        from mmengine.logging import print_log
+        print_log(f'{filename}: loaded by {loader.__module__}.{loader.__name__}, registered '
+                  f'for {prefix!r} by another package; byov cannot make it load weights '
+                  'only.', logger='current', level=30)
+        return loader(filename, map_location)
+    return load
 
 
 def load_checkpoint(filename, map_location=None, trust_code=None):

@@ -138,3 +138,18 @@ def test_tools_refuse_a_malicious_http_checkpoint(evil, tiny_synthetic, tmp_path
             assert f'{TRUST_ENV}=1' in output
             assert not marker.exists(), args[0]
     assert not osp.exists(osp.join(tmp_path, 'work', 'results.json'))
+
+
+def test_a_scheme_another_package_registered_goes_to_its_loader():
+    calls = []
+
+    def load_from_mine(filename, map_location=None):
+        calls.append(filename)
+        return {'state_dict': {'w': torch.ones(1)}}
+
+    CheckpointLoader.register_scheme('mine://', load_from_mine)
+    try:
+        loaded = byov_checkpoint.load_checkpoint('mine://weights')
+    finally:
+        del CheckpointLoader._schemes['mine://']
+    assert calls == ['mine://weights'] and torch.equal(loaded['state_dict']['w'], torch.ones(1))
