@@ -17,8 +17,10 @@ Building, training and testing also add the closest registered names to an unkno
 type's ``KeyError`` (mmengine's root registries, which the Runner uses, have no hint).
 """
 import contextlib
+import logging
 from collections import OrderedDict
 
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
@@ -52,6 +54,11 @@ def check_resumable(checkpoint, filename: str) -> None:
             f'{", ".join(lacking)}), so training cannot resume from it. To start training '
             f'from its weights use load_from={filename} (--cfg-options load_from=...) '
             f'without --resume; to evaluate it use tools/test.py CONFIG {filename}.')
+    if 'optimizer' not in checkpoint:
+        print_log(f'--resume {filename}: the checkpoint has no optimizer state (saved with '
+                  'save_optimizer=False?); training resumes with a fresh optimizer, so it '
+                  'will not continue exactly as the first run would have.',
+                  logger='current', level=logging.WARNING)
 
 
 def _nested_state_dict(checkpoint):
@@ -71,11 +78,15 @@ class ByovRunner(Runner):
 
     Config keys read besides mmengine's: ``partial_load`` (bool, default False): when
     testing or validating, load only the keys that match and log the others.
+
+    After loading, ``checkpoint_load`` says what was loaded: ``dict(source, mode,
+    loaded, missing, unexpected, ignored)`` (key counts), or ``None`` before.
     """
 
     def __init__(self, *args, **kwargs):
         self._load_mode = 'strict'
         self._resuming = False
+        self.checkpoint_load = None
         with closest_name_hints():
             super().__init__(*args, **kwargs)
 
@@ -126,6 +137,8 @@ class ByovRunner(Runner):
         keep._metadata = getattr(state_dict, '_metadata', OrderedDict())
         model.load_state_dict(keep, strict=False)
         self._has_loaded = True
+        self.checkpoint_load = dict(source=filename, mode=mode, **{
+            k: len(found[k]) for k in ('loaded', 'missing', 'unexpected', 'ignored')})
         self.logger.info(f'Load checkpoint from {filename} ({len(keep)} keys, '
                          f'{mode} loading, weights only)')
         return checkpoint

@@ -171,8 +171,9 @@ def load_from_local(filename, map_location=None, trust_code=None):
 def _download(url: str) -> str:
     """Fetch ``url`` into torch hub's checkpoint folder (``$TORCH_HOME/hub/checkpoints``)
     as torch and mmengine do, once; rank 0 first in distributed runs. Returns the path."""
-    from mmengine.dist import barrier, get_dist_info
     from urllib.parse import urlparse
+
+    from mmengine.dist import barrier, get_dist_info
     folder = osp.join(torch.hub.get_dir(), 'checkpoints')
     os.makedirs(folder, exist_ok=True)
     cached = osp.join(folder, osp.basename(urlparse(url).path) or 'checkpoint.pth')

@@ -58,7 +58,7 @@ def compare_state_dicts(model, state_dict) -> Dict[str, list]:
                 ignored=sorted(set(ignored) & set(state_dict)))
 
 
-def _report(found, source, model) -> List[str]:
+def _report(found) -> List[str]:
     lines = []
     if found['missing']:
         lines.append(f'{len(found["missing"])} missing key(s) (in the model, not in the '
@@ -80,7 +80,7 @@ def match_state_dict(model, state_dict, mode: str, source: str) -> Dict[str, lis
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}.')
     found = compare_state_dicts(model, state_dict)
-    lines = _report(found, source, model)
+    lines = _report(found)
     what = f'{source} does not match the model ({type(model).__name__})'
     if found['shapes'] or (mode == 'strict' and lines):
         how = ('Is it a checkpoint of this config (model type, widths, depth)? Convert it '

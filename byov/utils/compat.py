@@ -58,7 +58,7 @@ def enable_mmaction_models_import() -> None:
                             message='Fail to import ``MultiScaleDeformableAttention``')
     drn = _mmaction_root() / 'models' / 'localizers' / 'drn' / 'drn.py'
     if 'mmaction.models.localizers.drn' not in sys.modules and not drn.is_file():
-        class DRN:  # noqa: D401  (placeholder)
+        class DRN:  # stand-in
             def __init__(self, *args, **kwargs):
                 raise ImportError(
                     'mmaction2 1.2.0 ships without DRN (mmaction2 issue #2714).')

@@ -105,6 +105,8 @@ def test_half_the_keys_fail_strictly_and_load_partially(runner, cfg, tmp_path):
         now = _weights(runner)
         assert all(torch.equal(now[k], kept[k]) for k in kept)
         assert all(torch.equal(now[k], before[k]) for k in dropped)
+        assert runner.checkpoint_load == dict(source=path, mode=mode, loaded=len(kept),
+                                              missing=len(dropped), unexpected=0, ignored=0)
 
 
 def test_a_tcc_checkpoint_does_not_evaluate_as_byov(runner, tmp_path):
