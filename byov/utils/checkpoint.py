@@ -108,6 +108,15 @@ def _unsafe_reason(err: pickle.UnpicklingError) -> Optional[str]:
                  or line.startswith('refused')), None)
 
 
+def _pickle_detail(err: pickle.UnpicklingError) -> str:
+    """The unpickler's own reason (e.g. "Unsupported operand 207"), not torch's advice
+    around it."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    skip = ('Weights only load failed', 'Please file an issue', 'Check the documentation')
+    kept = [line for line in lines if not line.startswith(skip)]
+    return kept[0] if kept else (lines[0] if lines else type(err).__name__)
+
+
 def _torch_load(data, map_location, name: str, trust_code: bool):
     """``torch.load`` of a path or bytes, weights only unless trusted; errors name
     ``name`` (the file or URL the user gave)."""
@@ -121,7 +130,7 @@ def _torch_load(data, map_location, name: str, trust_code: bool):
     except pickle.UnpicklingError as err:
         reason = _unsafe_reason(err)
         if reason is None:
-            raise _broken(name, f'unpickling failed: {str(err).splitlines()[0]}') from None
+            raise _broken(name, f'unpickling failed: {_pickle_detail(err)}') from None
         raise UnsafeCheckpointError(
             f'{name} contains Python objects that would run code when loaded, so byov '
             f'refused to load it ({reason}). Load it only if you trust its source: set '

@@ -189,9 +189,14 @@ def _random(path):
     open(path, 'wb').write(os.urandom(4096))
 
 
+def _random_after_a_pickle_header(path):
+    open(path, 'wb').write(b'\x80\x02' + bytes(range(90, 100)) + os.urandom(4096))
+
+
 @pytest.mark.parametrize('damage, detail', [
     (_zero, 'the file is empty, 0 bytes'), (_truncated, 'cut short'),
-    (_truncated_legacy, ''), (_random, 'neither a zip archive nor a pickle')])
+    (_truncated_legacy, ''), (_random, 'neither a zip archive nor a pickle'),
+    (_random_after_a_pickle_header, 'unpickling failed: ')])
 def test_damaged_checkpoint_is_named_with_the_fix(runner, tmp_path, damage, detail):
     path = str(tmp_path / 'epoch_3.pth')
     damage(path)
