@@ -153,3 +153,35 @@ def test_a_scheme_another_package_registered_goes_to_its_loader():
     finally:
         del CheckpointLoader._schemes['mine://']
     assert calls == ['mine://weights'] and torch.equal(loaded['state_dict']['w'], torch.ones(1))
+
+
+def test_pavi_and_ceph_schemes_load_weights_only(evil, tool_loaders, monkeypatch):
+    """No pavi or petrel client here: stand-ins hand over the served file's bytes."""
+    import shutil
+    import sys
+    import types
+
+    import mmengine.fileio
+    served, marker = evil
+    data = (served / 'evil.pth').read_bytes()
+
+    class Backend:
+        def get(self, filename):
+            return data
+    monkeypatch.setattr(mmengine.fileio, 'get_file_backend', lambda *a, **k: Backend())
+
+    class Model:
+        name = 'evil.pth'
+
+        def download(self, path):
+            shutil.copy(served / 'evil.pth', path)
+    pavi = types.ModuleType('pavi')
+    pavi.modelcloud = types.SimpleNamespace(get=lambda path: Model())
+    monkeypatch.setitem(sys.modules, 'pavi', pavi)
+    for name in ('s3://bucket/evil.pth', 'cluster:s3://bucket/evil.pth',
+                 'petrel://bucket/evil.pth', 'pavi://models/evil.pth'):
+        for load in (byov_checkpoint.load_checkpoint, CheckpointLoader.load_checkpoint):
+            with pytest.raises(UnsafeCheckpointError) as info:
+                load(name)
+            assert name in str(info.value) and f'{TRUST_ENV}=1' in str(info.value)
+    assert not marker.exists()
