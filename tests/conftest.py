@@ -6,6 +6,13 @@ import pytest
 # Progress bars off in test logs.
 os.environ.setdefault('BYOV_NO_PROGRESS', '1')
 
+# The test session is byov's own process: mmaction2's models are made importable as
+# byov's tools and register_all_modules() do (byov/utils/compat.py); a plain process is
+# checked by tests/test_plugin_guest.py, in fresh interpreters.
+from byov.utils.compat import enable_mmaction_models_import  # noqa: E402
+
+enable_mmaction_models_import()
+
 
 @pytest.fixture(scope='session')
 def tiny_synthetic(tmp_path_factory):

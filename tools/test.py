@@ -5,7 +5,9 @@ metrics in the config's ``test_evaluator`` (the four ego-exo tasks), prints one 
 writes ``results.json`` and the embeddings into the work dir (``--dump FILE.npz``: also
 all of it in one file; ``--show-dir DIR``: the figures). ``CHECKPOINT`` may be
 ``none`` for models without trained weights (the time-only and frozen-feature baselines,
-or an untrained encoder).
+or an untrained encoder), a local file or a URL (``https://``, ``open-mmlab://`` ...).
+The checkpoint is loaded weights-only and must fit the model exactly (``--partial-load``
+to load only the matching keys); see docs/reliability.md.
 Distributed: ``tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS``.
 """
 import argparse
@@ -13,10 +15,10 @@ import os
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 from byov.datasets.config_utils import check_data_available, setup_data
-from byov.utils import register_all_modules
+from byov.engine.runner import ByovRunner
+from byov.utils import setup_tool_process
 from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
 
 
@@ -32,6 +34,10 @@ def parse_args():
         '--temporal-crop', type=float, default=None, metavar='FRACTION',
         help='evaluate on a seeded random window of FRACTION of each eval video (a check '
         'beyond the reference protocol against time leakage; not comparable with papers)')
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load only the checkpoint keys that match the model and log the others '
+        '(testing is strict otherwise; recorded in results.json as partial_load)')
     parser.add_argument('--crop-seed', type=int, default=0, help='seed of --temporal-crop')
     parser.add_argument(
         '--dump', metavar='FILE.npz',
@@ -63,12 +69,13 @@ def merge_args(cfg, args):
     if args.checkpoint.lower() == 'none':
         cfg.load_from = None
     else:
-        if not os.path.isfile(args.checkpoint):
+        if '://' not in args.checkpoint and not os.path.isfile(args.checkpoint):
             raise FileNotFoundError(
                 f'Checkpoint {args.checkpoint} does not exist (pass `none` to evaluate '
                 'a model without trained weights).')
         cfg.load_from = args.checkpoint
     cfg.resume = False
+    cfg.partial_load = args.partial_load  # read by ByovRunner when it loads load_from
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.temporal_crop is not None:
@@ -112,10 +119,10 @@ def add_temporal_crop(cfg, fraction, seed):
 
 def main():
     args = parse_args()
-    register_all_modules()
+    setup_tool_process()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_available(cfg)  # before the (slow) model build
-    runner = Runner.from_cfg(cfg)
+    runner = ByovRunner.from_cfg(cfg)  # weights-only, key-checked loading
     runner.test()
 
 

@@ -8,10 +8,10 @@ import os
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
-from byov.utils import register_all_modules
+from byov.engine.runner import ByovRunner
+from byov.utils import setup_tool_process
 from byov.utils.launch import (setup_amp, setup_distributed, setup_pin_memory, setup_resume,
                                setup_work_dir)
 
@@ -77,10 +77,10 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    register_all_modules()
+    setup_tool_process()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_available(cfg, TRAIN_LOADER_KEYS)  # before the (slow) model build
-    runner = Runner.from_cfg(cfg)
+    runner = ByovRunner.from_cfg(cfg)  # weights-only, key-checked loading
     if runner.distributed:
         # every rank says it is there (mmengine's logger speaks on rank 0 only)
         print(f'[byov] rank {runner.rank} of {runner.world_size} ready '

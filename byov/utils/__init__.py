@@ -1,3 +1,3 @@
-from .setup_env import register_all_modules
+from .setup_env import register_all_modules, setup_tool_process
 
-__all__ = ['register_all_modules']
+__all__ = ['register_all_modules', 'setup_tool_process']

@@ -48,7 +48,8 @@ def setup_work_dir(cfg, config_path: str, work_dir=None) -> None:
 
 
 def setup_amp(cfg) -> None:
-    """Mixed precision through mmengine's ``AmpOptimWrapper`` where a GPU exists.
+    """Mixed precision through mmengine's ``AmpOptimWrapper`` (byov's
+    ``NanGuardAmpOptimWrapper`` for ``NanGuardOptimWrapper``) where a GPU exists.
 
     On a CPU-only machine ``AmpOptimWrapper`` refuses to start, so ``--amp`` is ignored
     there with a warning instead of breaking the run.
@@ -57,12 +58,15 @@ def setup_amp(cfg) -> None:
         warnings.warn('--amp was given but no GPU is available; training in float32.')
         return
     optim_wrapper = cfg.optim_wrapper
-    if optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+    amp_of = {'OptimWrapper': 'AmpOptimWrapper',
+              'NanGuardOptimWrapper': 'NanGuardAmpOptimWrapper'}
+    kind = optim_wrapper.get('type', 'OptimWrapper')
+    if kind in amp_of.values():
         return
-    if optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
-        raise ValueError(f'--amp only converts an OptimWrapper, not '
-                         f'{optim_wrapper.type}; set AmpOptimWrapper in the config.')
-    optim_wrapper.type = 'AmpOptimWrapper'
+    if kind not in amp_of:
+        raise ValueError(f'--amp only converts {" or ".join(amp_of)}, not {kind}; set '
+                         'AmpOptimWrapper (or NanGuardAmpOptimWrapper) in the config.')
+    optim_wrapper.type = amp_of[kind]
     optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 

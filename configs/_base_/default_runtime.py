@@ -9,7 +9,8 @@ default_hooks = dict(
     # metrics), so that configs with other metrics work too; all are higher-is-better
     checkpoint=dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto',
-        rule='greater'),
+        rule='greater',
+        backend_args=dict(backend='byov_atomic_local')),  # written whole or not at all
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # byov's guards, here rather than in custom_hooks so that a config listing its own
     # custom_hooks keeps them (docs/reliability.md)

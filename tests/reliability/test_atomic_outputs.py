@@ -1,8 +1,9 @@
 """Outputs are written to a temporary name and renamed: a writer that dies midway leaves
 the final name absent or as it was, never half written.
 
-Checkpoints go through mmengine's ``LocalBackend.put``, made atomic in
-byov/utils/compat.py; embeddings, results.json and the frame and feature caches have
+Checkpoints go through byov's registered file backend ``byov_atomic_local``
+(byov/engine/atomic_backend.py), which the shipped configs' CheckpointHook selects with
+``backend_args``; embeddings, results.json and the frame and feature caches have
 their own atomic writers (the caches are tested in tests/datasets/test_frame_cache.py and
 test_feature_cache.py: a leftover ``*.tmp`` is ignored, a broken final file rebuilt).
 """
@@ -18,13 +19,19 @@ import numpy as np
 import pytest
 import torch
 from mmengine.fileio import get_file_backend
-from mmengine.runner.checkpoint import CheckpointLoader, find_latest_checkpoint, save_checkpoint
+from mmengine.config import Config
+from mmengine.runner.checkpoint import find_latest_checkpoint, save_checkpoint
 
-import byov.registry  # noqa: F401  (as every tool: installs byov's mmengine workarounds)
 import byov.utils.atomic as atomic
+from byov.engine.atomic_backend import ATOMIC_LOCAL_BACKEND
+from byov.utils.checkpoint import load_checkpoint
 from byov.engine import results as results_module
 from byov.evaluation import embedding_set as embedding_module
 from byov.evaluation.embedding_set import EmbeddingSet
+
+
+ATOMIC = dict(backend=ATOMIC_LOCAL_BACKEND)
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 class _Crash(Exception):
@@ -61,31 +68,37 @@ def _checkpoint(value):
 
 
 def _load(path):
-    return CheckpointLoader.load_checkpoint(str(path), map_location='cpu')['state_dict']['w']
+    return load_checkpoint(str(path), map_location='cpu')['state_dict']['w']
+
+
+def test_shipped_checkpoint_hook_writes_through_the_atomic_backend():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'default_runtime.py'))
+    assert cfg.default_hooks.checkpoint.backend_args == ATOMIC
 
 
 def test_checkpoint_crash_mid_write_keeps_the_previous_file(tmp_path, monkeypatch):
     new, old = tmp_path / 'epoch_2.pth', tmp_path / 'epoch_1.pth'
-    save_checkpoint(_checkpoint(1), str(old))
+    save_checkpoint(_checkpoint(1), str(old), backend_args=ATOMIC)
     monkeypatch.setattr(atomic, 'open', _half_writing_open, raising=False)
     with pytest.raises(_Crash):
-        save_checkpoint(_checkpoint(2), str(new))  # first save under this name
+        save_checkpoint(_checkpoint(2), str(new), backend_args=ATOMIC)  # first save under this name
     with pytest.raises(_Crash):
-        save_checkpoint(_checkpoint(3), str(old))  # overwriting a good file
+        save_checkpoint(_checkpoint(3), str(old), backend_args=ATOMIC)  # overwriting a good file
     monkeypatch.undo()
     assert not new.exists()
     assert _load(old).eq(1).all()
     assert not glob.glob(str(tmp_path / '*.tmp'))  # an exception cleans up after itself
-    save_checkpoint(_checkpoint(2), str(new))  # the next run writes it normally
+    # the next run writes it normally
+    save_checkpoint(_checkpoint(2), str(new), backend_args=ATOMIC)
     assert _load(new).eq(2).all()
 
 
 def test_sigkill_while_saving_a_checkpoint_leaves_no_trusted_file(tmp_path):
     """A real SIGKILL during mmengine's checkpoint write (a forked child writing slowly
-    through LocalBackend.put); the parent then does what --resume does."""
+    through the atomic backend); the parent then does what --resume does."""
     work_dir = str(tmp_path)
     good = osp.join(work_dir, 'epoch_1.pth')
-    save_checkpoint(_checkpoint(1), good)
+    save_checkpoint(_checkpoint(1), good, backend_args=ATOMIC)
     with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(good)  # as CheckpointHook writes it after a complete save
     target = osp.join(work_dir, 'epoch_2.pth')
@@ -108,7 +121,7 @@ def test_sigkill_while_saving_a_checkpoint_leaves_no_trusted_file(tmp_path):
                 f.write = chunked
                 return f
             atomic.open = slow_open
-            get_file_backend(target).put(data, target)
+            get_file_backend(target, backend_args=ATOMIC).put(data, target)
         finally:
             os._exit(0)
     deadline = time.time() + 30
@@ -125,7 +138,7 @@ def test_sigkill_while_saving_a_checkpoint_leaves_no_trusted_file(tmp_path):
     assert not osp.exists(target)
     assert find_latest_checkpoint(work_dir) == good
     assert _load(good).eq(1).all()
-    get_file_backend(target).put(data, target)  # the next run saves it whole
+    get_file_backend(target, backend_args=ATOMIC).put(data, target)  # the next run saves it whole
     assert _load(target).eq(2).all()
 
 
@@ -176,6 +189,6 @@ def test_outputs_get_plain_file_permissions(tmp_path):
         f.write('x')
     results_module.write_results_json(str(tmp_path / 'results.json'), {'ae2/tau': 0.5})
     _embedding_set(1.0).save(str(tmp_path))
-    get_file_backend(str(tmp_path)).put(b'x', str(tmp_path / 'epoch_1.pth'))
+    get_file_backend(str(tmp_path), backend_args=ATOMIC).put(b'x', str(tmp_path / 'epoch_1.pth'))
     for name in ('results.json', 'val_embeds.npy', 'val_meta.json', 'epoch_1.pth'):
         assert os.stat(tmp_path / name).st_mode == os.stat(tmp_path / 'plain').st_mode, name

@@ -1,9 +1,12 @@
 """Loading a checkpoint never runs code from the file unless the user opts in.
 
-byov installs a ``weights_only`` loader for mmengine (byov/utils/compat.py ->
-byov/utils/checkpoint.py); ``load_from``, ``--resume`` and ``tools/test.py`` all go
-through it. mmengine's own checkpoints (history buffers, numpy objects) load without
-opting in: here a realistic one, and in test_resume_after_kill.py real ones.
+byov loads ``load_from``, ``--resume`` and ``tools/test.py``'s checkpoint through
+``ByovRunner`` -> byov/utils/checkpoint.py (weights only, every scheme); byov's tools
+also route mmengine's ``CheckpointLoader`` through the same loaders
+(``setup_tool_process``; the ``tool_loaders`` fixture does it here and undoes it after).
+mmengine's own checkpoints (history buffers, numpy objects) load without opting in: here
+a realistic one, and in test_resume_after_kill.py real ones. Remote files: a server on
+127.0.0.1 (test_checkpoint_sources.py).
 """
 import os
 import pickle
@@ -14,8 +17,9 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader, load_checkpoint
 
-import byov.registry  # noqa: F401  (as every tool: installs byov's loader for mmengine)
+from byov.utils import checkpoint as byov_checkpoint
 from byov.utils.checkpoint import TRUST_ENV, UnsafeCheckpointError, load_checkpoint_file
+from byov.utils.compat import use_weights_only_checkpoint_loaders
 
 
 class _Payload:
@@ -38,13 +42,22 @@ def _untrusted(monkeypatch):
     monkeypatch.delenv(TRUST_ENV, raising=False)
 
 
+@pytest.fixture
+def tool_loaders():
+    """mmengine's CheckpointLoader as in byov's tool processes, restored afterwards."""
+    schemes = dict(CheckpointLoader._schemes)
+    use_weights_only_checkpoint_loaders()
+    yield
+    CheckpointLoader._schemes = type(CheckpointLoader._schemes)(schemes)
+
+
 @pytest.mark.parametrize('kind', ['os.system', 'os.makedirs'])
-def test_malicious_pickle_runs_no_code_and_says_how_to_opt_in(tmp_path, kind):
+def test_malicious_pickle_runs_no_code_and_says_how_to_opt_in(tmp_path, kind, tool_loaders):
     marker = tmp_path / 'pwned'
     payload = (_Payload(os.system, f'touch {marker}') if kind == 'os.system'
                else _Payload(os.makedirs, str(marker)))
     path = _malicious(tmp_path / 'evil.pth', payload)
-    for load in (lambda: load_checkpoint_file(path),
+    for load in (lambda: load_checkpoint_file(path), lambda: byov_checkpoint.load_checkpoint(path),
                  lambda: CheckpointLoader.load_checkpoint(path, map_location='cpu'),
                  lambda: load_checkpoint(torch.nn.Linear(2, 2), path)):  # load_from's path
         with pytest.raises(UnsafeCheckpointError) as info:
@@ -55,7 +68,7 @@ def test_malicious_pickle_runs_no_code_and_says_how_to_opt_in(tmp_path, kind):
     assert not marker.exists()
 
 
-def test_opting_in_loads_it(tmp_path, monkeypatch):
+def test_opting_in_loads_it(tmp_path, monkeypatch, tool_loaders):
     marker = tmp_path / 'ran'
     path = _malicious(tmp_path / 'trusted.pth', _Payload(os.makedirs, str(marker)))
     load_checkpoint_file(path, trust_code=True)
@@ -76,7 +89,7 @@ def test_getattr_gadgets_other_than_history_buffer_statistics_are_refused(
         load_checkpoint_file(path)
 
 
-def test_mmengine_checkpoint_contents_load_without_opting_in(tmp_path):
+def test_mmengine_checkpoint_contents_load_without_opting_in(tmp_path, tool_loaders):
     """What mmengine's Runner writes: message hub (HistoryBuffers, whose statistics
     pickle as getattr(HistoryBuffer, 'mean'), numpy scalars and arrays), an Adam state,
     a config text and numpy RNG-like tuples."""

@@ -93,6 +93,26 @@ def test_skip_gives_up_after_consecutive_skips(tiny_synthetic, tmp_path, one_thr
         runner.train()
 
 
+def test_guard_is_an_optim_wrapper_and_leaves_mmengine_alone(
+        tiny_synthetic, tmp_path, one_thread):
+    """The step is skipped by byov's registered optim wrapper, not by patching the live
+    object; with mmengine's plain OptimWrapper, 'skip' is refused when training starts
+    and 'raise' stops at the bad iteration, saying the step was applied."""
+    from mmengine.optim import OptimWrapper
+    original = OptimWrapper.update_params
+    cfg = _config(tiny_synthetic, tmp_path, nan_steps=[1], action='skip')
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    with pytest.raises(ValueError, match="optim_wrapper.type='NanGuardOptimWrapper'"):
+        build_runner(cfg).train()
+    cfg = _config(tiny_synthetic, tmp_path / 'raise', nan_steps=[1])
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    runner = build_runner(cfg)
+    with pytest.raises(FloatingPointError, match='The step was applied .*OptimWrapper'):
+        runner.train()
+    assert 'update_params' not in vars(runner.optim_wrapper)  # no instance patch
+    assert OptimWrapper.update_params is original
+
+
 @pytest.mark.parametrize('split', ['train', 'test'])
 def test_nan_embeddings_fail_the_evaluation_naming_split_and_video(
         tiny_synthetic, tmp_path, one_thread, split):

@@ -108,9 +108,8 @@ def single_thread_deterministic():
 
 def build_runner(cfg: Config, seed: int = 0, **changes):
     """A Runner in this process, as ``tools/train.py --seed S --deterministic`` builds it
-    (plus ``changes`` to the config)."""
-    from mmengine.runner import Runner
-
+    (byov's runner; plus ``changes`` to the config)."""
+    from byov.engine.runner import ByovRunner
     from byov.utils import register_all_modules
     for module in (cfg.get('custom_imports') or {}).get('imports', []):
         importlib.import_module(module)
@@ -120,7 +119,7 @@ def build_runner(cfg: Config, seed: int = 0, **changes):
     cfg.experiment_name = f'reliability_{os.getpid()}_{next(_run_ids)}'
     if changes:
         cfg.merge_from_dict(changes)
-    return Runner.from_cfg(cfg)
+    return ByovRunner.from_cfg(cfg)
 
 
 def stop_workers(*runners):

@@ -10,33 +10,23 @@ optimizer from taking such a step and then, by ``action``:
 - ``'skip'``: drops the step, logs a warning with a running count, and goes on; after
   ``max_consecutive_skips`` skipped steps in a row it raises as above.
 
-How a step is kept from happening: in ``before_train`` the hook wraps the
-``update_params`` method of ``runner.optim_wrapper`` (this instance only). The wrapper
-checks that the summed loss is finite on every rank (one all-reduce in distributed runs,
-so all ranks skip together and DDP stays in step) and otherwise returns without
-backward or optimizer step (the iteration still counts: iteration-based schedules move
-on). ``after_train_iter`` then reports with the loss terms of the iteration.
+How a step is kept from happening: the optim wrapper does it.
+``NanGuardOptimWrapper`` / ``NanGuardAmpOptimWrapper`` (:mod:`byov.engine.optim_wrappers`,
+registered; byov's schedules use them) check that the summed loss is finite on every rank
+and otherwise take no step. This hook reads their ``skipped_last_step`` and decides. With
+another optim wrapper, ``'raise'`` still stops training at the bad iteration (saying that
+the step was applied) and ``'skip'`` is refused in ``before_train``.
 """
 from typing import Optional
 
 import torch
-import torch.distributed as torch_dist
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from byov.engine.optim_wrappers import NonFiniteLossGuard
 from byov.registry import HOOKS
 
 ACTIONS = ('raise', 'skip')
-
-
-def _finite_on_all_ranks(loss: torch.Tensor) -> bool:
-    finite = torch.isfinite(loss.detach()).all().to(torch.float32).reshape(1)
-    if torch_dist.is_available() and torch_dist.is_initialized() \
-            and torch_dist.get_world_size() > 1:
-        backend = torch_dist.get_backend()
-        finite = finite.cuda() if backend == 'nccl' else finite.cpu()
-        torch_dist.all_reduce(finite, op=torch_dist.ReduceOp.MIN)
-    return bool(finite.item() > 0)
 
 
 @HOOKS.register_module()
@@ -64,36 +54,19 @@ class NanLossGuardHook(Hook):
         self.max_consecutive_skips = max_consecutive_skips
         self.num_skipped = 0
         self._consecutive = 0
-        self._skipped_this_iter = False
         self._guarded = False
 
     # ------------------------------------------------------------------ the guard
     def before_train(self, runner) -> None:
-        optim_wrapper = runner.optim_wrapper
-        original = getattr(optim_wrapper, 'update_params', None)
-        if original is None:  # e.g. an OptimWrapperDict: the model steps each part
-            if self.action == 'skip':
-                raise ValueError(
-                    "NanLossGuardHook(action='skip') needs a single OptimWrapper, not "
-                    f'{type(optim_wrapper).__name__}; use action=\'raise\'.')
-            return
-        if getattr(original, '_nan_guard', False):
-            return
-
-        def update_params(loss, *args, **kwargs):
-            self._skipped_this_iter = not _finite_on_all_ranks(loss)
-            if self._skipped_this_iter:
-                return None
-            return original(loss, *args, **kwargs)
-
-        update_params._nan_guard = True
-        optim_wrapper.update_params = update_params
-        self._guarded = True
+        self._guarded = isinstance(runner.optim_wrapper, NonFiniteLossGuard)
+        if not self._guarded and self.action == 'skip':
+            raise ValueError(
+                "NanLossGuardHook(action='skip') needs an optim wrapper that can skip a "
+                f"step, not {type(runner.optim_wrapper).__name__}: set "
+                "optim_wrapper.type='NanGuardOptimWrapper' (or 'NanGuardAmpOptimWrapper'), "
+                "or use action='raise'.")
 
     def after_train(self, runner) -> None:
-        update_params = getattr(runner.optim_wrapper, 'update_params', None)
-        if getattr(update_params, '_nan_guard', False):
-            del runner.optim_wrapper.update_params  # back to the class's method
         self._guarded = False
 
     # ------------------------------------------------------------------ reporting
@@ -101,7 +74,7 @@ class NanLossGuardHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         bad = {name: float(value.detach()) for name, value in (outputs or {}).items()
                if isinstance(value, torch.Tensor) and not torch.isfinite(value).all()}
-        skipped, self._skipped_this_iter = self._skipped_this_iter, False
+        skipped = self._guarded and runner.optim_wrapper.skipped_last_step
         if not bad and not skipped:
             self._consecutive = 0
             return
@@ -112,7 +85,9 @@ class NanLossGuardHook(Hook):
         if self.action == 'raise':
             state = ('The step was not applied; the weights are those of the previous '
                      'iteration.' if self._guarded else 'The step was applied (the optim '
-                     'wrapper could not be guarded); do not use these weights.')
+                     f'wrapper, {type(runner.optim_wrapper).__name__}, does not guard '
+                     "against it: use optim_wrapper.type='NanGuardOptimWrapper'); do not "
+                     'use these weights.')
             raise FloatingPointError(
                 f'Non-finite loss at {where}: {terms}. {state} Lower the learning rate, '
                 'check the inputs of this batch, or set NanLossGuardHook(action=\'skip\') '

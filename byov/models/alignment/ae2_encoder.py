@@ -15,8 +15,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from byov.registry import MODELS  # noqa: I001  (applies byov's upstream workarounds first)
-from mmaction.models.backbones import ResNet
+from byov.registry import MODELS
 
 
 @MODELS.register_module()
@@ -75,7 +74,9 @@ class AE2ResNetEncoder(BaseModule):
         self.chunk_size = chunk_size
         self.reference_context_layout = reference_context_layout
         self.out_channels = embed_dims
-        self.backbone = ResNet(
+        # imported here, not with the module: importing byov leaves mmaction2 alone
+        from byov.utils.compat import import_mmaction_models
+        self.backbone = import_mmaction_models().backbones.ResNet(
             depth=depth, pretrained=pretrained, num_stages=3, out_indices=(2, ),
             strides=(1, 2, 2), dilations=(1, 1, 1), frozen_stages=frozen_stages,
             norm_eval=norm_eval)

@@ -3,7 +3,7 @@
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_begin=1, val_interval=10)
 
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='NanGuardOptimWrapper',  # OptimWrapper that skips non-finite losses
     optimizer=dict(type='Adam', lr=1e-5, weight_decay=5e-6))
 
 param_scheduler = []  # constant learning rate, as the reference

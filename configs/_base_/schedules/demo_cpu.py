@@ -2,7 +2,7 @@
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_begin=1, val_interval=100)
 
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='NanGuardOptimWrapper',  # OptimWrapper that skips non-finite losses
     optimizer=dict(type='Adam', lr=1e-4, weight_decay=5e-6),
     clip_grad=dict(max_norm=1.0))
 

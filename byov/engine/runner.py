@@ -1,0 +1,144 @@
+"""``ByovRunner``: mmengine's Runner, loading checkpoints safely and strictly.
+
+byov's tools build this runner (``ByovRunner.from_cfg(cfg)``; it is also registered in
+byov's ``RUNNERS``). Compared with mmengine's Runner, for ``load_from`` and ``--resume``:
+
+- the file is loaded weights-only from any scheme (:func:`byov.utils.checkpoint.
+  load_checkpoint`): a checkpoint never runs code unless the user opts in;
+- its keys are checked against the model before anything is copied
+  (:func:`byov.utils.checkpoint_keys.match_state_dict`): strictly when testing or
+  validating (``cfg.partial_load=True``, ``tools/test.py --partial-load``, loads the
+  matching keys only), leniently about missing / unexpected keys when training starts
+  from ``load_from``, never about shapes;
+- ``--resume`` of a file without training state (a weights-only checkpoint) says so,
+  naming the file, instead of mmengine's ``KeyError: 'epoch'``.
+
+Building, training and testing also add the closest registered names to an unknown
+type's ``KeyError`` (mmengine's root registries, which the Runner uses, have no hint).
+"""
+import contextlib
+import logging
+from collections import OrderedDict
+
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+
+from byov.registry import RUNNERS, add_closest_names
+from byov.utils.checkpoint import CheckpointFormatError, load_checkpoint
+from byov.utils.checkpoint_keys import match_state_dict
+
+RESUME_KEYS = ('meta', 'message_hub', 'state_dict')
+
+
+@contextlib.contextmanager
+def closest_name_hints():
+    """Add the closest registered names to an unknown type's ``KeyError``."""
+    try:
+        yield
+    except KeyError as err:
+        add_closest_names(err)  # the message names the registry
+        raise
+
+
+def check_resumable(checkpoint, filename: str) -> None:
+    """Refuse to resume from a checkpoint without mmengine's training state."""
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    lacking = [k for k in RESUME_KEYS if k not in checkpoint] if isinstance(
+        checkpoint, dict) else list(RESUME_KEYS)
+    lacking += [f'meta.{k}' for k in ('epoch', 'iter')
+                if isinstance(meta, dict) and k not in meta]
+    if lacking:
+        raise CheckpointFormatError(
+            f'--resume {filename}: this checkpoint holds no training state (it lacks '
+            f'{", ".join(lacking)}), so training cannot resume from it. To start training '
+            f'from its weights use load_from={filename} (--cfg-options load_from=...) '
+            f'without --resume; to evaluate it use tools/test.py CONFIG {filename}.')
+    if 'optimizer' not in checkpoint:
+        print_log(f'--resume {filename}: the checkpoint has no optimizer state (saved with '
+                  'save_optimizer=False?); training resumes with a fresh optimizer, so it '
+                  'will not continue exactly as the first run would have.',
+                  logger='current', level=logging.WARNING)
+
+
+def _nested_state_dict(checkpoint):
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    metadata = getattr(state_dict, '_metadata', None)
+    # mmengine's default revise_keys: weights saved from a wrapped model
+    state_dict = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                             for k, v in state_dict.items())
+    if metadata is not None:
+        state_dict._metadata = metadata
+    return state_dict
+
+
+@RUNNERS.register_module()
+class ByovRunner(Runner):
+    """mmengine's ``Runner`` with byov's checkpoint loading (see the module docstring).
+
+    Config keys read besides mmengine's: ``partial_load`` (bool, default False): when
+    testing or validating, load only the keys that match and log the others.
+
+    After loading, ``checkpoint_load`` says what was loaded: ``dict(source, mode,
+    loaded, missing, unexpected, ignored)`` (key counts), or ``None`` before.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._load_mode = 'strict'
+        self._resuming = False
+        self.checkpoint_load = None
+        with closest_name_hints():
+            super().__init__(*args, **kwargs)
+
+    def train(self):
+        self._load_mode = 'finetune'
+        with closest_name_hints():
+            return super().train()
+
+    def val(self):
+        self._load_mode = 'partial' if self.cfg.get('partial_load', False) else 'strict'
+        with closest_name_hints():
+            return super().val()
+
+    def test(self):
+        self._load_mode = 'partial' if self.cfg.get('partial_load', False) else 'strict'
+        with closest_name_hints():
+            return super().test()
+
+    def resume(self, filename, *args, **kwargs):
+        self._resuming = True
+        try:
+            return super().resume(filename, *args, **kwargs)
+        finally:
+            self._resuming = False
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=None, mode=None):
+        """Load ``filename`` weights-only and check its keys (module docstring).
+
+        ``mode``: ``'strict'``, ``'partial'`` or ``'finetune'``
+        (:mod:`byov.utils.checkpoint_keys`); by default it follows from what the runner
+        does (``train()``: finetune; ``val()`` / ``test()``: strict, or partial with
+        ``cfg.partial_load``; resuming: strict). ``strict`` and ``revise_keys`` of
+        mmengine's signature are not used; a ``module.`` prefix is removed."""
+        checkpoint = load_checkpoint(filename, map_location=map_location)
+        if not isinstance(checkpoint, dict):
+            raise CheckpointFormatError(
+                f'{filename} holds a {type(checkpoint).__name__}, not a checkpoint dict: '
+                're-save it with torch.save({"state_dict": model.state_dict()}, path).')
+        if self._resuming:
+            check_resumable(checkpoint, filename)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        state_dict = _nested_state_dict(checkpoint)
+        mode = mode or ('strict' if self._resuming else self._load_mode)
+        found = match_state_dict(model, state_dict, mode, source=filename)
+        keep = OrderedDict((k, state_dict[k]) for k in found['loaded'])
+        keep._metadata = getattr(state_dict, '_metadata', OrderedDict())
+        model.load_state_dict(keep, strict=False)
+        self._has_loaded = True
+        self.checkpoint_load = dict(source=filename, mode=mode, **{
+            k: len(found[k]) for k in ('loaded', 'missing', 'unexpected', 'ignored')})
+        self.logger.info(f'Load checkpoint from {filename} ({len(keep)} keys, '
+                         f'{mode} loading, weights only)')
+        return checkpoint
