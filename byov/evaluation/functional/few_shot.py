@@ -52,9 +52,8 @@ def _episode_scores(fit_embeds, fit_labels, episodes, n_jobs, cache_size):
     group = max(4, 2 * n_jobs)  # bounds the memory held by fits in flight
     for start in range(0, len(trainable), group):
         chunk = trainable[start:start + group]
-        problems = [(OvoSVC(cache_size), fit_embeds[episodes[e][0]],
-                     fit_labels[episodes[e][0]]) for e in chunk]
-        for e, model in zip(chunk, fit_svms(problems, n_jobs)):
+        problems = [(OvoSVC(cache_size), episodes[e][0]) for e in chunk]
+        for e, model in zip(chunk, fit_svms(fit_embeds, fit_labels, problems, n_jobs)):
             eval_x, eval_y = episodes[e][1], episodes[e][2]
             scores[e] = float(f1_score(eval_y, model.predict(eval_x), average='weighted'))
     return scores
