@@ -183,6 +183,17 @@ def test_classification_kernel_paths_give_libsvm_predictions(split_maker, capsys
     assert 'libsvm computes its RBF kernel itself' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize('positions', [np.r_[0:10, 20:30], np.r_[3:7],
+                                       np.r_[0:5, 8:9, 10:12, 30:40, 45:50],
+                                       np.r_[1, 4, 9, 16, 25, 36]])
+def test_kernel_gather_equals_fancy_indexing(positions):
+    from byov.evaluation.functional.classification import _gather
+    matrix = np.random.default_rng(0).normal(size=(50, 50))
+    out = np.empty((positions.size, positions.size))
+    _gather(matrix, positions, out)
+    assert np.array_equal(out, matrix[np.ix_(positions, positions)])
+
+
 def view_frames(split, view):
     return {'regular': np.ones_like(split['is_ego']), 'ego2exo': ~split['is_ego'],
             'exo2ego': split['is_ego']}[view]

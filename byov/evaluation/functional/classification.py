@@ -55,6 +55,24 @@ def squared_distances(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.nda
     return out
 
 
+def _gather(matrix: np.ndarray, positions: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = matrix[positions][:, positions]``; by block copies when the positions
+    form a few contiguous runs (a view's frames of a class usually do)."""
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    if breaks.size < 4:
+        starts = np.r_[0, breaks]
+        ends = np.r_[breaks, positions.size]
+        for r0, r1 in zip(starts, ends):
+            src_r = positions[r0]
+            for c0, c1 in zip(starts, ends):
+                src_c = positions[c0]
+                out[r0:r1, c0:c1] = matrix[src_r:src_r + r1 - r0, src_c:src_c + c1 - c0]
+        return
+    for start in range(0, positions.size, 1024):
+        np.take(matrix[positions[start:start + 1024]], positions, axis=1,
+                out=out[start:start + 1024])
+
+
 class Workspace:
     """Two reusable float64 buffers (distances, kernel) for one pair task in flight:
     large fresh arrays cost page faults on every pair, reused ones do not."""
@@ -163,9 +181,7 @@ class OvoSVC:
             np.multiply(dists, -self.gamma_, out=kernel)
         else:
             kernel = workspace.array('kernel', rows.size)
-            for start in range(0, rows.size, 1024):
-                np.take(dists[positions[start:start + 1024]], positions, axis=1,
-                        out=kernel[start:start + 1024])
+            _gather(dists, positions, kernel)
             kernel *= -self.gamma_
         np.exp(kernel, out=kernel)
         support, coef, intercept = _binary_fit(kernel, side, 'scale', self.cache_size, True)
