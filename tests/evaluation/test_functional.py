@@ -16,7 +16,7 @@ from byov.evaluation.functional import (few_shot_classification, frame_retrieval
                                         phase_progression)
 from byov.evaluation.functional import kendall as kendall_module
 from byov.evaluation.functional import retrieval as retrieval_module
-from byov.evaluation.functional.classification import OvoSVC
+from byov.evaluation.functional.ovo_svc import OvoSVC
 from byov.evaluation.functional.retrieval import _candidates, _top_k
 
 TOL = 1e-6
@@ -187,7 +187,7 @@ def test_classification_kernel_paths_give_libsvm_predictions(split_maker, capsys
                                        np.r_[0:5, 8:9, 10:12, 30:40, 45:50],
                                        np.r_[1, 4, 9, 16, 25, 36]])
 def test_kernel_gather_equals_fancy_indexing(positions):
-    from byov.evaluation.functional.classification import _gather
+    from byov.evaluation.functional.ovo_svc import _gather
     matrix = np.random.default_rng(0).normal(size=(50, 50))
     out = np.empty((positions.size, positions.size))
     _gather(matrix, positions, out)

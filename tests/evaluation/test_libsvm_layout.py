@@ -10,7 +10,7 @@ import sklearn
 from sklearn.svm import SVC
 
 from byov.evaluation.functional import _libsvm, phase_classification
-from byov.evaluation.functional.classification import OvoSVC
+from byov.evaluation.functional.ovo_svc import OvoSVC
 
 
 def three_classes(seed=0, n=300):

@@ -1,4 +1,4 @@
-"""What :class:`~byov.evaluation.functional.classification.OvoSVC` relies on in
+"""What :class:`~byov.evaluation.functional.ovo_svc.OvoSVC` relies on in
 scikit-learn's libsvm wrapper, checked once per process.
 
 OvoSVC fits libsvm's one-vs-one problems itself, one binary ``SVC`` per class pair, and

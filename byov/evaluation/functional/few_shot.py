@@ -22,7 +22,7 @@ from sklearn.metrics import f1_score
 
 from ._checks import (check_embeds, check_is_ego, check_labels, check_same_view_per_video,
                       check_video_ids, check_views, view_masks)
-from .classification import OvoSVC, default_n_jobs, fit_svms
+from .ovo_svc import OvoSVC, default_n_jobs, fit_svms
 
 DEFAULT_SHOTS = (1, 2, 3, 5, 10, 'half', 'all')
 
