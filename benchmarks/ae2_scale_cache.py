@@ -230,6 +230,7 @@ def main(argv=None):
         table.add_row(row)
     print(table)
     print(f'load average after: {os.getloadavg()[0]:.1f}')
+    return rows
 
 
 if __name__ == '__main__':
