@@ -1,7 +1,7 @@
 """The frame cache and the feature cache at AE2 scale: throughput, disk use, progress,
 resumability after a kill, and whether the loader keeps a training step busy.
 
-    python benchmarks/ae2_scale_cache.py [--work-dir DIR] [--size 64] [--frame-size 224]
+    python benchmarks/ae2_scale_cache.py [--work-dir DIR] [--size 64] [--frame-size 224] [--scale 1]
 
 1. Generates a synthetic ego-exo set with Break Eggs' video counts (train 61 ego / 57
    exo, val 5 / 5, test 10 / 10; 60-120 frames per video, about 100 on average, like
