@@ -14,3 +14,29 @@ def test_benchmark_tool_in_process(capsys):
     out = capsys.readouterr().out
     for task in ('classification', 'retrieval', 'progression', 'kendall', 'total (4 tasks)'):
         assert task in out
+
+
+def test_benchmark_tool_compares_with_the_reference_code(capsys):
+    spec = importlib.util.spec_from_file_location('benchmark_metrics', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main(['--fit-frames', '300', '--eval-frames', '120', '--dim', '8', '--fit-videos',
+               '6', '--eval-videos', '4', '--in-process', '--blas-threads', '1',
+               '--implementations', 'reference', 'byov-rbf', 'byov'])
+    out = capsys.readouterr().out
+    assert 'byov: ' in out and 'faster than the reference' in out
+    for impl in ('byov-rbf', 'byov'):
+        assert (f'classification: {impl} vs reference: values differ by at most 0.00e+00; '
+                'SVM predictions IDENTICAL (240/240 frames, all views)') in out
+    assert 'DIFFERENT' not in out
+
+
+def test_identity_report_flags_a_different_prediction():
+    spec = importlib.util.spec_from_file_location('benchmark_metrics', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    rows = [dict(task='classification', impl=name, values={'regular': 0.5},
+                 predictions={'regular': pred}) for name, pred in
+            (('reference', [0, 1, 2]), ('byov', [0, 1, 1]))]
+    (line,) = tool.identity_report(rows)
+    assert 'DIFFERENT (2/3 frames' in line

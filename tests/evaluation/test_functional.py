@@ -16,7 +16,7 @@ from byov.evaluation.functional import (few_shot_classification, frame_retrieval
                                         phase_progression)
 from byov.evaluation.functional import kendall as kendall_module
 from byov.evaluation.functional import retrieval as retrieval_module
-from byov.evaluation.functional.classification import OvoSVC
+from byov.evaluation.functional.ovo_svc import OvoSVC
 from byov.evaluation.functional.retrieval import _candidates, _top_k
 
 TOL = 1e-6
@@ -153,6 +153,50 @@ def test_classification_matches_plain_svm(fit_split, eval_split):
         assert 0 <= ours[key] <= 1
     assert phase_classification(*args, n_jobs=1) == ours
     assert phase_classification(*args, views=['exo2ego']) == {'exo2ego': ours['exo2ego']}
+
+
+def test_classification_kernel_paths_give_libsvm_predictions(split_maker, capsys):
+    """Precomputed kernels (one distance matrix per class pair, shared by the views),
+    libsvm's own RBF kernel, and the fallback for pairs over max_kernel_mb: the same
+    predictions as one plain multi-class SVC per view."""
+    fit = split_maker(num_videos=10, min_len=30, max_len=60, dim=8, num_classes=4,
+                      noise=1.5, seed=3, ego_first=False)
+    ev = split_maker(num_videos=6, min_len=30, max_len=60, dim=8, num_classes=4, noise=1.5,
+                     seed=4)
+    args = [fit[k] for k in ('embeds', 'labels', 'is_ego')] + \
+           [ev[k] for k in ('embeds', 'labels', 'is_ego')]
+    plain = {}
+    for view, (f, e) in {'regular': (fit['is_ego'] | True, ev['is_ego'] | True),
+                         'ego2exo': (fit['is_ego'], ~ev['is_ego']),
+                         'exo2ego': (~fit['is_ego'], ev['is_ego'])}.items():
+        svc = SVC(decision_function_shape='ovo').fit(fit['embeds'][f], fit['labels'][f])
+        plain[view] = svc.predict(ev['embeds'][e])
+    runs = dict(kernel=dict(precompute_kernel=True), rbf=dict(precompute_kernel=False),
+                too_big=dict(max_kernel_mb=1e-3), sequential=dict(n_jobs=1))
+    for name, options in runs.items():
+        scores, predictions = phase_classification(*args, return_predictions=True,
+                                                   **options)
+        for view in plain:
+            assert np.array_equal(predictions[view], plain[view]), (name, view)
+            assert scores[view] == f1_score(ev['labels'][view_frames(ev, view)],
+                                            plain[view], average='weighted')
+    assert 'libsvm computes its RBF kernel itself' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('positions', [np.r_[0:10, 20:30], np.r_[3:7],
+                                       np.r_[0:5, 8:9, 10:12, 30:40, 45:50],
+                                       np.r_[1, 4, 9, 16, 25, 36]])
+def test_kernel_gather_equals_fancy_indexing(positions):
+    from byov.evaluation.functional.ovo_svc import _gather
+    matrix = np.random.default_rng(0).normal(size=(50, 50))
+    out = np.empty((positions.size, positions.size))
+    _gather(matrix, positions, out)
+    assert np.array_equal(out, matrix[np.ix_(positions, positions)])
+
+
+def view_frames(split, view):
+    return {'regular': np.ones_like(split['is_ego']), 'ego2exo': ~split['is_ego'],
+            'exo2ego': split['is_ego']}[view]
 
 
 def test_classification_bad_inputs(fit_split, eval_split):

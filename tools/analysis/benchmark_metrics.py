@@ -7,11 +7,19 @@ time over all threads: on a shared machine it shows the cost that wall time hide
 The embeddings are synthetic (phase centres + view and video offsets + a drift in time
 + noise, about as separable as trained models' on AE2), with the sizes of an AE2 split.
 
+``--implementations`` times other implementations in the same run, task by task:
+``reference`` is AE2's evaluation code written plainly (``benchmarks/reference_evaluation.py``:
+multi-class SVC, per-query sort, ...), ``byov-rbf`` is byov with libsvm computing the RBF
+kernel itself (the path before the precomputed kernel). The table then gives each
+implementation's total and its ratio to the reference, and checks that the SVM
+predictions of every implementation are identical, frame by frame.
+
 Examples::
 
     python tools/analysis/benchmark_metrics.py
     python tools/analysis/benchmark_metrics.py --retrieval-only --eval-frames 100000
     python tools/analysis/benchmark_metrics.py --tasks classification few_shot --dim 128
+    python tools/analysis/benchmark_metrics.py --implementations reference byov-rbf byov
 """
 import argparse
 import json
@@ -25,6 +33,7 @@ import numpy as np
 
 TASKS = ('classification', 'retrieval', 'progression', 'kendall', 'few_shot')
 FOUR_TASKS = TASKS[:4]
+IMPLEMENTATIONS = ('byov', 'byov-rbf', 'reference')
 
 
 def parse_args(argv=None):
@@ -52,7 +61,11 @@ def parse_args(argv=None):
                              "OpenBLAS's idle threads spin and inflate the times")
     parser.add_argument('--in-process', action='store_true',
                         help='run every task in this process (peak memory then mixes)')
+    parser.add_argument('--implementations', nargs='+', choices=IMPLEMENTATIONS,
+                        default=['byov'], help='implementations to time side by side')
     parser.add_argument('--worker', choices=TASKS, help=argparse.SUPPRESS)
+    parser.add_argument('--worker-impl', choices=IMPLEMENTATIONS, default='byov',
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.retrieval_only:
         args.tasks = ['retrieval']
@@ -106,45 +119,111 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def run_task(task, args):
-    """Generate the data, run one task; returns its measurements."""
+def _reference_module():
+    """benchmarks/reference_evaluation.py, loaded by path (benchmarks is no package)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), 'benchmarks', 'reference_evaluation.py')
+    spec = importlib.util.spec_from_file_location('reference_evaluation', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _byov_task(task, fit, ev, args, impl):
     from byov.evaluation.functional import (few_shot_classification, frame_retrieval,
                                             kendalls_tau, phase_classification,
                                             phase_progression)
+    if task == 'classification':
+        return phase_classification(
+            fit['embeds'], fit['labels'], fit['is_ego'], ev['embeds'], ev['labels'],
+            ev['is_ego'], n_jobs=args.n_jobs, return_predictions=True,
+            precompute_kernel=False if impl == 'byov-rbf' else None)
+    if task == 'retrieval':
+        return frame_retrieval(ev['embeds'], ev['labels'], ev['video_ids'], ev['is_ego'],
+                               block_size=args.block_size), None
+    if task == 'progression':
+        return dict(progression=phase_progression(
+            fit['embeds'], fit['labels'], fit['video_ids'], ev['embeds'], ev['labels'],
+            ev['video_ids'])), None
+    if task == 'kendall':
+        return dict(tau=kendalls_tau(ev['embeds'], ev['video_ids'])), None
+    out = few_shot_classification(fit['embeds'], fit['labels'], fit['video_ids'],
+                                  ev['embeds'], ev['labels'], n_jobs=args.n_jobs)
+    return {shot: entry['regular_mean'] for shot, entry in out.items()}, None
+
+
+def _reference_task(task, fit, ev):
+    reference = _reference_module()
+    if task == 'classification':
+        return reference.classification(fit, ev)
+    if task == 'retrieval':
+        return reference.retrieval(ev), None
+    if task == 'progression':
+        return dict(progression=reference.progression(fit, ev)), None
+    if task == 'kendall':
+        return dict(tau=reference.kendall(ev)), None
+    raise ValueError('the reference code has no working few-shot evaluation')
+
+
+def run_task(task, args, impl='byov'):
+    """Generate the data, run one task; returns its measurements (and the SVM's
+    predictions per view, for classification)."""
     ev = make_split(args.eval_frames, args.eval_videos, args.dim, args.classes, args.seed + 1,
                     args.separation)
     fit = None
     if task in ('classification', 'progression', 'few_shot'):
         fit = make_split(args.fit_frames, args.fit_videos, args.dim, args.classes, args.seed,
                          args.separation)
+    if impl == 'reference':  # imports outside the timed part
+        _reference_module()
+    else:
+        import byov.evaluation.functional  # noqa: F401
     before = rss_mb()
     cpu_start = cpu_seconds()
     start = time.perf_counter()
-    if task == 'classification':
-        value = phase_classification(fit['embeds'], fit['labels'], fit['is_ego'], ev['embeds'],
-                                     ev['labels'], ev['is_ego'], n_jobs=args.n_jobs)
-    elif task == 'retrieval':
-        value = frame_retrieval(ev['embeds'], ev['labels'], ev['video_ids'], ev['is_ego'],
-                                block_size=args.block_size)
-    elif task == 'progression':
-        value = dict(progression=phase_progression(
-            fit['embeds'], fit['labels'], fit['video_ids'], ev['embeds'], ev['labels'],
-            ev['video_ids']))
-    elif task == 'kendall':
-        value = dict(tau=kendalls_tau(ev['embeds'], ev['video_ids']))
+    if impl == 'reference':
+        value, predictions = _reference_task(task, fit, ev)
     else:
-        out = few_shot_classification(fit['embeds'], fit['labels'], fit['video_ids'],
-                                      ev['embeds'], ev['labels'], n_jobs=args.n_jobs)
-        value = {shot: entry['regular_mean'] for shot, entry in out.items()}
+        value, predictions = _byov_task(task, fit, ev, args, impl)
     seconds = time.perf_counter() - start
-    return dict(task=task, seconds=seconds, cpu=cpu_seconds() - cpu_start,
-                peak_mb=peak_rss_mb(), rise_mb=max(0.0, peak_rss_mb() - before), values=value)
+    return dict(task=task, impl=impl, seconds=seconds, cpu=cpu_seconds() - cpu_start,
+                peak_mb=peak_rss_mb(), rise_mb=max(0.0, peak_rss_mb() - before),
+                values={k: float(v) for k, v in value.items()},
+                predictions=None if predictions is None else
+                {k: np.asarray(v).tolist() for k, v in predictions.items()})
 
 
-def run_in_subprocess(task, argv):
-    cmd = [sys.executable, os.path.abspath(__file__), *argv, '--worker', task]
+def run_in_subprocess(task, argv, impl='byov'):
+    cmd = [sys.executable, os.path.abspath(__file__), *argv, '--worker', task,
+           '--worker-impl', impl]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def identity_report(rows):
+    """Lines comparing every implementation's SVM predictions and values with the
+    first implementation's."""
+    lines = []
+    by_task = {}
+    for row in rows:
+        by_task.setdefault(row['task'], []).append(row)
+    for task, group in by_task.items():
+        base = group[0]
+        for other in group[1:]:
+            diff = max(abs(base['values'][k] - other['values'][k]) for k in base['values'])
+            line = (f'{task}: {other["impl"]} vs {base["impl"]}: values differ by at most '
+                    f'{diff:.2e}')
+            if base['predictions'] and other['predictions']:
+                same = total = 0
+                for view, pred in base['predictions'].items():
+                    same += int(np.sum(np.asarray(pred) == np.asarray(
+                        other['predictions'][view])))
+                    total += len(pred)
+                verdict = 'IDENTICAL' if same == total else 'DIFFERENT'
+                line += f'; SVM predictions {verdict} ({same}/{total} frames, all views)'
+            lines.append(line)
+    return lines
 
 
 def main(argv=None):
@@ -153,7 +232,7 @@ def main(argv=None):
     if args.worker:
         from threadpoolctl import threadpool_limits
         with threadpool_limits(limits=args.blas_threads, user_api='blas'):
-            print(json.dumps(run_task(args.worker, args)))
+            print(json.dumps(run_task(args.worker, args, args.worker_impl)))
         return
     from prettytable import PrettyTable
     print(f'fit split: {args.fit_frames} frames, {args.fit_videos} videos | eval split: '
@@ -161,30 +240,61 @@ def main(argv=None):
           f'{args.classes} classes, separation {args.separation}')
     print(f'CPUs available: {len(os.sched_getaffinity(0))}, BLAS threads: '
           f'{args.blas_threads or "default"}, load average before: {os.getloadavg()[0]:.2f}')
-    table = PrettyTable(['task', 'wall s', 'CPU s', 'peak RSS (MB)', 'rise over data (MB)',
-                         'values'])
+    impls = list(dict.fromkeys(args.implementations))
+    table = PrettyTable(['task', 'implementation', 'wall s', 'CPU s', 'peak RSS (MB)',
+                         'rise over data (MB)', 'values'])
     table.align = 'r'
-    table.align['task'] = table.align['values'] = 'l'
+    table.align['task'] = table.align['values'] = table.align['implementation'] = 'l'
     rows = []
+    worker_argv = _without_option(argv, '--implementations')
     for task in args.tasks:
-        if args.in_process:
-            from threadpoolctl import threadpool_limits
-            with threadpool_limits(limits=args.blas_threads, user_api='blas'):
-                row = run_task(task, args)
-        else:
-            row = run_in_subprocess(task, argv)
-        rows.append(row)
-        values = ', '.join(f'{k} {v:.3f}' for k, v in row['values'].items())
-        table.add_row([task, f'{row["seconds"]:.2f}', f'{row["cpu"]:.2f}',
-                       f'{row["peak_mb"]:.0f}', f'{row["rise_mb"]:.0f}', values])
-    four = [r for r in rows if r['task'] in FOUR_TASKS]
-    if len(four) > 1:
-        table.add_row([f'total ({len(four)} tasks)', f'{sum(r["seconds"] for r in four):.2f}',
-                       f'{sum(r["cpu"] for r in four):.2f}',
-                       f'{max(r["peak_mb"] for r in four):.0f}',
-                       f'{max(r["rise_mb"] for r in four):.0f}', ''])
+        for impl in impls:
+            if impl == 'reference' and task == 'few_shot':
+                continue
+            if args.in_process:
+                from threadpoolctl import threadpool_limits
+                with threadpool_limits(limits=args.blas_threads, user_api='blas'):
+                    row = run_task(task, args, impl)
+            else:
+                row = run_in_subprocess(task, worker_argv, impl)
+            rows.append(row)
+            values = ', '.join(f'{k} {v:.4f}' for k, v in row['values'].items())
+            table.add_row([task, impl, f'{row["seconds"]:.2f}', f'{row["cpu"]:.2f}',
+                           f'{row["peak_mb"]:.0f}', f'{row["rise_mb"]:.0f}', values])
+    totals = {}
+    for impl in impls:
+        four = [r for r in rows if r['task'] in FOUR_TASKS and r['impl'] == impl]
+        if len(four) > 1:
+            totals[impl] = (sum(r['seconds'] for r in four), sum(r['cpu'] for r in four))
+            table.add_row([f'total ({len(four)} tasks)', impl, f'{totals[impl][0]:.2f}',
+                           f'{totals[impl][1]:.2f}', f'{max(r["peak_mb"] for r in four):.0f}',
+                           f'{max(r["rise_mb"] for r in four):.0f}', ''])
     print(table)
+    if 'reference' in totals:
+        ref_wall, ref_cpu = totals['reference']
+        for impl, (wall, cpu) in totals.items():
+            if impl != 'reference':
+                print(f'{impl}: {ref_wall / wall:.1f}x faster than the reference (wall), '
+                      f'{ref_cpu / cpu:.1f}x (CPU)')
+    for line in identity_report(rows):
+        print(line)
     print(f'load average after: {os.getloadavg()[0]:.2f}')
+
+
+def _without_option(argv, option):
+    """argv without ``option`` and its values (``--opt a b`` or ``--opt=a``)."""
+    out, skipping = [], False
+    for arg in argv:
+        if arg == option:
+            skipping = True
+        elif arg.startswith(option + '='):
+            continue
+        elif skipping and arg.startswith('--'):
+            skipping = False
+            out.append(arg)
+        elif not skipping:
+            out.append(arg)
+    return out
 
 
 if __name__ == '__main__':

@@ -22,7 +22,7 @@ from sklearn.metrics import f1_score
 
 from ._checks import (check_embeds, check_is_ego, check_labels, check_same_view_per_video,
                       check_video_ids, check_views, view_masks)
-from .classification import OvoSVC, default_n_jobs, fit_svms
+from .ovo_svc import OvoSVC, default_n_jobs, fit_svms
 
 DEFAULT_SHOTS = (1, 2, 3, 5, 10, 'half', 'all')
 
@@ -52,9 +52,8 @@ def _episode_scores(fit_embeds, fit_labels, episodes, n_jobs, cache_size):
     group = max(4, 2 * n_jobs)  # bounds the memory held by fits in flight
     for start in range(0, len(trainable), group):
         chunk = trainable[start:start + group]
-        problems = [(OvoSVC(cache_size), fit_embeds[episodes[e][0]],
-                     fit_labels[episodes[e][0]]) for e in chunk]
-        for e, model in zip(chunk, fit_svms(problems, n_jobs)):
+        problems = [(OvoSVC(cache_size), episodes[e][0]) for e in chunk]
+        for e, model in zip(chunk, fit_svms(fit_embeds, fit_labels, problems, n_jobs)):
             eval_x, eval_y = episodes[e][1], episodes[e][2]
             scores[e] = float(f1_score(eval_y, model.predict(eval_x), average='weighted'))
     return scores

@@ -1,0 +1,238 @@
+"""The frame cache and the feature cache at AE2 scale: throughput, disk use, progress,
+resumability after a kill, and whether the loader keeps a training step busy.
+
+    python benchmarks/ae2_scale_cache.py [--work-dir DIR] [--size 64] [--frame-size 224] [--scale 1]
+
+1. Generates a synthetic ego-exo set with Break Eggs' video counts (train 61 ego / 57
+   exo, val 5 / 5, test 10 / 10; 60-120 frames per video, about 100 on average, like
+   Break Eggs' ~12,000 training frames) at ``--size`` pixels (small, to bound the CPU
+   time of rendering and decoding; decoding scales with the source resolution).
+2. Frame cache: runs ``tools/data/build_frame_cache.py`` at ``--frame-size`` (224, the
+   ViT input), SIGKILLs it once ``--kill-at`` of the videos are cached, reruns it to the
+   end, then truncates one finished file (a damaged file under its final name) and reruns
+   again. It reports frames/s (wall and per CPU-second of the tool), disk use, leftover
+   temporary files, which finished files the rerun kept untouched (same inode and
+   modification time) and that the damaged one was rebuilt.
+3. Feature cache: the same with ``tools/data/build_feature_cache.py`` on the tiny demo's
+   exact feature cache (``configs/byov/byov_tiny_feature-cache_synthetic_demo.py``; a
+   ViT-B/16 on this CPU costs 1-2 s a frame, see docs/performance.md).
+4. Loader: training pairs (``--clip-frames`` frames per clip, from the frame cache at
+   ``--frame-size``) through a ``DataLoader`` with 0, 1 and 2 workers: items/s, items/s
+   per worker, and MB per item, to compare with a model's step time.
+
+Every tool runs as a subprocess; "CPU s" is its CPU time (user + system).
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+AE2_BREAK_EGGS = {'train': (61, 57), 'val': (5, 5), 'test': (10, 10)}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--work-dir', default=None, help='default: a new temp folder')
+    parser.add_argument('--size', type=int, default=64, help='rendered video size (px)')
+    parser.add_argument('--frame-size', type=int, default=224, help='frame cache size')
+    parser.add_argument('--scale', type=float, default=1.0,
+                        help='multiply the video counts (e.g. 0.1 for a quick run)')
+    parser.add_argument('--kill-at', type=float, default=0.4,
+                        help='fraction of videos cached when the first build is killed')
+    parser.add_argument('--clip-frames', type=int, default=32)
+    parser.add_argument('--loader-items', type=int, default=40)
+    parser.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2])
+    return parser.parse_args(argv)
+
+
+def child_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cache_files(root):
+    """Final cache files (not temporaries) -> (inode, mtime_ns, size)."""
+    out = {}
+    for path in glob.glob(osp.join(root, '**', '*.npy'), recursive=True):
+        st = os.stat(path)
+        out[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def run_tool(cmd, cache_root, total, kill_at=None):
+    """Run a cache tool; with ``kill_at``, SIGKILL it once that many files exist.
+    Returns (seconds, CPU seconds, stderr text, killed)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    cpu, start = child_cpu(), time.perf_counter()
+    with tempfile.TemporaryFile('w+') as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env,
+                                start_new_session=True, cwd=ROOT)
+        killed = False
+        while proc.poll() is None:
+            if kill_at is not None and len(cache_files(cache_root)) >= kill_at:
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                proc.wait()
+                break
+            time.sleep(0.2)
+        err.seek(0)
+        text = err.read()
+    if not killed and proc.returncode:
+        raise RuntimeError(f'{" ".join(cmd)} failed ({proc.returncode}):\n{text[-2000:]}')
+    return time.perf_counter() - start, child_cpu() - cpu, text, killed
+
+
+def disk_mb(root):
+    return sum(os.path.getsize(p) for p in glob.glob(osp.join(root, '**', '*'), recursive=True)
+               if osp.isfile(p)) / 2 ** 20
+
+
+def kill_resume(name, cmd, cache_root, total, kill_at, rows):
+    """Build with a kill, resume, damage one file and resume again; add table rows."""
+    seconds, cpu, text, killed = run_tool(cmd, cache_root, total, kill_at)
+    before = cache_files(cache_root)
+    temps = glob.glob(osp.join(cache_root, '**', '*.tmp'), recursive=True)
+    rows.append([name, 'build, SIGKILLed', f'{len(before)}/{total} videos',
+                 f'{seconds:.1f}', f'{cpu:.1f}', '-', f'{disk_mb(cache_root):.0f}',
+                 f'killed={killed}; {len(temps)} *.tmp left'])
+    seconds, cpu, text, _ = run_tool(cmd, cache_root, total)
+    after = cache_files(cache_root)
+    kept = sum(after.get(p) == v for p, v in before.items())
+    done = len(after) - kept
+    updates = text.count('\r') + text.count('\n')
+    frames = sum(len(np.load(p, mmap_mode='r')) for p, v in after.items()
+                 if before.get(p) != v)
+    rows.append([name, 'rerun (resume)', f'{done} built, {kept} kept',
+                 f'{seconds:.1f}', f'{cpu:.1f}', f'{frames / seconds:.0f} / {frames / cpu:.0f}',
+                 f'{disk_mb(cache_root):.0f}',
+                 f'{len(after)}/{total} files; {updates} progress updates'])
+    victim = sorted(after)[0]
+    with open(victim, 'r+b') as f:
+        f.truncate(os.path.getsize(victim) // 2)
+    seconds, cpu, text, _ = run_tool(cmd, cache_root, total)
+    final = cache_files(cache_root)
+    rebuilt = final[victim] != after[victim] and final[victim][2] == after[victim][2]
+    untouched = sum(final[p] == after[p] for p in after if p != victim)
+    warned = 'unreadable' in text or 'rebuilding' in text or 'recomput' in text
+    rows.append([name, 'rerun, 1 file truncated', f'1 rebuilt: {rebuilt}',
+                 f'{seconds:.1f}', f'{cpu:.1f}', '-', f'{disk_mb(cache_root):.0f}',
+                 f'{untouched} others untouched; warning printed: {warned}'])
+    return len(final)
+
+
+def write_config(path, base, frame_size, data_root, cache_dir, feature_dir=None):
+    """The base config with every dataset's frame size, data root and caches set."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(base)
+    for key in [k for k in cfg.keys() if k.endswith('_dataloader')]:
+        dataset = cfg[key].get('dataset') if isinstance(cfg[key], dict) else None
+        if not dataset or 'data_root' not in dataset:
+            continue
+        dataset.update(frame_size=frame_size, data_root=data_root, cache_dir=cache_dir)
+        if feature_dir and dataset.get('feature_cache'):
+            dataset['feature_cache']['cache_dir'] = feature_dir
+    cfg.dump(path)
+    return path
+
+
+def loader_rows(args, data_root, frame_dir, rows):
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from byov.datasets import EgoExoPairDataset
+    dataset = EgoExoPairDataset(data_root=data_root, cache_dir=frame_dir,
+                                frame_size=args.frame_size, seed=0, epoch_length=10 ** 6,
+                                pipeline=[dict(type='SampleClipFrames',
+                                               num_frames=args.clip_frames),
+                                          dict(type='LoadClipFromCache'),
+                                          dict(type='PackEgoExoInputs')])
+    item = dataset[0]
+    nbytes = sum(v.numel() * v.element_size() for v in item['inputs'].values()
+                 if torch.is_tensor(v)) if isinstance(item['inputs'], dict) else \
+        item['inputs'].numel() * item['inputs'].element_size()
+    for workers in args.workers:
+        loader = torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=workers,
+                                             collate_fn=pseudo_collate)
+        it = iter(loader)
+        next(it)  # workers started, first item
+        start = time.perf_counter()
+        for _ in range(args.loader_items):
+            next(it)
+        seconds = time.perf_counter() - start
+        del it, loader
+        rate = args.loader_items / seconds
+        rows.append(['loader', f'{workers} workers', f'{args.loader_items} pairs',
+                     f'{seconds:.1f}', '-', f'{rate:.1f} pairs/s',
+                     f'{nbytes / 2 ** 20:.1f} MB/pair',
+                     f'{rate / max(1, workers):.1f} pairs/s per worker; '
+                     f'{1000 / rate:.0f} ms per pair'])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from prettytable import PrettyTable
+
+    from byov.datasets.synthetic import generate_synthetic_egoexo
+    work = args.work_dir or tempfile.mkdtemp(prefix='byov_ae2_cache_')
+    counts = {s: tuple(max(1, round(n * args.scale)) for n in c)
+              for s, c in AE2_BREAK_EGGS.items()}
+    total = sum(a + b for a, b in counts.values())
+    print(f'work dir {work}; videos {counts} ({total}); rendered at {args.size}px; '
+          f'frame cache at {args.frame_size}px; CPUs {len(os.sched_getaffinity(0))}, '
+          f'load average {os.getloadavg()[0]:.1f}', flush=True)
+    data_root = osp.join(work, 'data')
+    start = time.perf_counter()
+    if not osp.isdir(data_root):
+        generate_synthetic_egoexo(data_root, splits=counts, ego_size=(args.size, args.size),
+                                  exo_size=(args.size, args.size), supersample=1)
+    from byov.datasets.ae2 import load_labels
+    frames = sum(len(v) for v in load_labels(data_root).values())
+    print(f'generated {total} videos, {frames} frames in {time.perf_counter() - start:.0f} s',
+          flush=True)
+    rows = []
+
+    frame_dir = osp.join(work, 'frames')
+    cfg = write_config(osp.join(work, 'frames_cfg.py'),
+                       osp.join(ROOT, 'configs/byov/byov_tiny_synthetic_demo.py'),
+                       args.frame_size, data_root, frame_dir)
+    cmd = [sys.executable, osp.join(ROOT, 'tools/data/build_frame_cache.py'), cfg]
+    kill_resume(f'frame cache {args.frame_size}px', cmd, frame_dir, total,
+                round(args.kill_at * total), rows)
+    rows.append(['frame cache', 'disk per frame', '-', '-', '-', '-',
+                 f'{disk_mb(frame_dir) * 1024 / frames:.1f} KiB', f'{frames} frames'])
+
+    feature_dir = osp.join(work, 'features')
+    small_frames = osp.join(work, 'frames_small')
+    cfg = write_config(osp.join(work, 'features_cfg.py'), osp.join(
+        ROOT, 'configs/byov/byov_tiny_feature-cache_synthetic_demo.py'), 64, data_root,
+        small_frames, feature_dir)
+    cmd = [sys.executable, osp.join(ROOT, 'tools/data/build_feature_cache.py'), cfg,
+           '--device', 'cpu']
+    kill_resume('feature cache (demo, exact)', cmd, feature_dir, total,
+                round(args.kill_at * total), rows)
+    rows.append(['feature cache', 'disk per frame', '-', '-', '-', '-',
+                 f'{disk_mb(feature_dir) * 1024 / frames:.1f} KiB', f'{frames} frames'])
+
+    loader_rows(args, data_root, frame_dir, rows)
+    table = PrettyTable(['cache', 'run', 'videos / items', 'wall s', 'CPU s',
+                         'frames/s (wall / CPU)', 'disk MB', 'note'])
+    table.align = 'l'
+    for row in rows:
+        table.add_row(row)
+    print(table)
+    print(f'load average after: {os.getloadavg()[0]:.1f}')
+    return rows
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, ROOT)
+    main()

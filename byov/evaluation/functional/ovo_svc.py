@@ -1,0 +1,334 @@
+"""libsvm's one-vs-one SVC, fit pair by pair from precomputed RBF kernels.
+
+:class:`OvoSVC` solves the problems of scikit-learn's ``SVC(decision_function_shape=
+'ovo')`` with its defaults (RBF kernel, C=1, gamma='scale'): one binary SVM per class
+pair, fit in threads, each handed its kernel as a matrix computed with one matrix
+product; :func:`fit_svms` fits several at once and lets the views of one split share
+each class pair's distances. Used by phase classification and its few-shot variant.
+"""
+import os
+import queue
+from functools import partial
+from typing import Optional, Sequence
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.svm import SVC
+
+from ._libsvm import libsvm_layout_ok, log_once
+
+#: Largest squared-distance matrix (MB, float64) one class pair may build; a larger pair
+#: is fit by libsvm's own RBF kernel (same problem, slower, little memory).
+MAX_KERNEL_MB = 1024
+
+
+def rbf_gamma(fit_embeds: np.ndarray) -> float:
+    """scikit-learn's ``gamma='scale'``: 1 / (dims * variance of all values, float64)."""
+    x = np.asarray(fit_embeds, dtype=np.float64)
+    var = x.var()
+    return 1.0 / (x.shape[1] * var) if var != 0 else 1.0
+
+
+def squared_distances(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """libsvm's RBF distances ``|x_i|^2 + |x_j|^2 - 2 x_i.x_j`` (not clipped at 0, the
+    diagonal exactly 0 as in libsvm), float64 [n, n], by one matrix product.
+
+    Args:
+        x: float64 [n, E].
+        out: optional float64 [n, n] to write into (C-contiguous).
+    """
+    sq = np.einsum('ij,ij->i', x, x)
+    out = np.matmul(x, x.T, out=out)
+    out *= -2.0
+    out += sq[:, None]
+    out += sq[None, :]
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def _gather(matrix: np.ndarray, positions: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = matrix[positions][:, positions]``; by block copies when the positions
+    form a few contiguous runs (a view's frames of a class usually do)."""
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    if breaks.size < 4:
+        starts = np.r_[0, breaks]
+        ends = np.r_[breaks, positions.size]
+        for r0, r1 in zip(starts, ends):
+            src_r = positions[r0]
+            for c0, c1 in zip(starts, ends):
+                src_c = positions[c0]
+                out[r0:r1, c0:c1] = matrix[src_r:src_r + r1 - r0, src_c:src_c + c1 - c0]
+        return
+    for start in range(0, positions.size, 1024):
+        np.take(matrix[positions[start:start + 1024]], positions, axis=1,
+                out=out[start:start + 1024])
+
+
+class Workspace:
+    """Two reusable float64 buffers (distances, kernel) for one pair task in flight:
+    large fresh arrays cost page faults on every pair, reused ones do not."""
+
+    def __init__(self):
+        self._buffers = {}
+
+    def array(self, name: str, n: int) -> np.ndarray:
+        """A C-contiguous float64 [n, n] view of buffer ``name`` (contents undefined)."""
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < n * n:
+            self._buffers[name] = buffer = np.empty(n * n)
+        return buffer[:n * n].reshape(n, n)
+
+
+def _binary_fit(kernel_or_rows, side, gamma, cache_size, precomputed):
+    """One libsvm binary fit; returns (support positions, coef, intercept) in libsvm's
+    own convention (value > 0 votes for the first class of the pair)."""
+    svm = SVC(kernel='precomputed' if precomputed else 'rbf', gamma=gamma,
+              cache_size=cache_size).fit(kernel_or_rows, side)
+    # scikit-learn negates libsvm's binary coefficients and intercept so that a positive
+    # decision means classes_[1]; negating back is exact (checked by libsvm_layout_ok)
+    return svm.support_, -svm.dual_coef_[0], -svm.intercept_[0]
+
+
+class OvoSVC:
+    """``SVC(decision_function_shape='ovo')`` with scikit-learn's defaults, fit one class
+    pair at a time (pairs can fit in parallel) and predicting with BLAS.
+
+    libsvm trains a multi-class SVC as one binary SVM per pair of classes (i < j, sorted),
+    on the frames of class i then of class j, each in their original order, with
+    gamma from all the data. Fitting those binary problems with the same rows, order and
+    gamma gives the same problem. With ``precompute_kernel`` (default: when the pair's
+    distance matrix fits in ``max_kernel_mb``) each pair's RBF kernel is computed with
+    one matrix product and given to libsvm as ``kernel='precomputed'``: its solver then
+    reads kernel values instead of computing 256-d distances, and the support vectors and
+    coefficients equal libsvm's own RBF fit up to floating-point rounding (bit for bit
+    without it). Prediction evaluates every pair's decision value with one matrix product
+    and votes as libsvm does (class i when the value is > 0, the first class with most
+    votes wins). ``tests/evaluation/test_functional.py`` checks predictions equal
+    ``SVC.predict``.
+
+    If the installed scikit-learn's binary-SVC layout is not the one this relies on
+    (:func:`~byov.evaluation.functional._libsvm.libsvm_layout_ok`), every fit falls back
+    to a plain ``SVC(decision_function_shape='ovo')``, with a warning.
+    """
+
+    def __init__(self, cache_size: float = 200, precompute_kernel: Optional[bool] = None,
+                 max_kernel_mb: float = MAX_KERNEL_MB):
+        self.cache_size = cache_size
+        self.precompute_kernel = precompute_kernel
+        self.max_kernel_mb = max_kernel_mb
+
+    def setup(self, x: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> list:
+        """Prepare a fit on ``x[rows]`` (``rows`` increasing); returns the class pairs
+        ``(label_i, label_j)``. Pair p is fit by :meth:`fit_pair`, then :meth:`finish`."""
+        self._x = x
+        self.classes_ = np.unique(labels[rows])
+        self.gamma_ = rbf_gamma(x[rows])
+        self.plain_ = not libsvm_layout_ok()
+        if self.plain_:
+            self._rows, self._labels = rows, labels
+            self.pairs_ = []
+            return []
+        self._members = [rows[labels[rows] == c] for c in self.classes_]
+        n = len(self.classes_)
+        self.pairs_ = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        return [(self.classes_[i], self.classes_[j]) for i, j in self.pairs_]
+
+    def pair_rows(self, p: int) -> np.ndarray:
+        i, j = self.pairs_[p]
+        return np.concatenate([self._members[i], self._members[j]])
+
+    def use_kernel(self, size: int) -> bool:
+        if self.precompute_kernel is not None:
+            return self.precompute_kernel
+        if size * size * 8 <= self.max_kernel_mb * 2 ** 20:
+            return True
+        log_once(f'phase classification: a class pair of {size} frames needs a '
+                 f'{size * size * 8 / 2 ** 20:.0f} MB kernel (max_kernel_mb='
+                 f'{self.max_kernel_mb:g}); libsvm computes its RBF kernel itself (slower)')
+        return False
+
+    def fit_pair(self, p: int, workspace: Optional[Workspace] = None,
+                 dists: Optional[np.ndarray] = None, positions: Optional[np.ndarray] = None,
+                 inplace: bool = False) -> tuple:
+        """Fit pair p. With ``dists``, the :func:`squared_distances` of a superset of the
+        pair's rows: the kernel is ``dists`` at ``positions`` (None: all of it, then
+        ``inplace`` lets it be overwritten). Returns (rows of x that are support
+        vectors, coef, intercept)."""
+        i, j = self.pairs_[p]
+        rows = self.pair_rows(p)
+        side = np.r_[np.zeros(self._members[i].size), np.ones(self._members[j].size)]
+        if dists is None and not self.use_kernel(rows.size):
+            # SVC converts the rows to float64 (exactly)
+            support, coef, intercept = _binary_fit(self._x[rows], side, self.gamma_,
+                                                   self.cache_size, False)
+            return rows[support], coef, intercept
+        workspace = workspace or Workspace()
+        if dists is None:
+            dists = squared_distances(self._x[rows].astype(np.float64),
+                                      out=workspace.array('dists', rows.size))
+            positions, inplace = None, True
+        if positions is None:
+            kernel = dists if inplace else workspace.array('kernel', rows.size)
+            np.multiply(dists, -self.gamma_, out=kernel)
+        else:
+            kernel = workspace.array('kernel', rows.size)
+            _gather(dists, positions, kernel)
+            kernel *= -self.gamma_
+        np.exp(kernel, out=kernel)
+        support, coef, intercept = _binary_fit(kernel, side, 'scale', self.cache_size, True)
+        return rows[support], coef, intercept
+
+    def finish(self, fitted: list) -> 'OvoSVC':
+        if self.plain_:
+            return self
+        support = np.unique(np.concatenate([rows for rows, _, _ in fitted]))
+        self.support_vectors_ = self._x[support].astype(np.float64)
+        del self._x, self._members
+        self.coef_ = np.zeros((support.size, len(self.pairs_)))  # zero: not an SV of p
+        for p, (rows, coef, _) in enumerate(fitted):
+            self.coef_[np.searchsorted(support, rows), p] = coef
+        self.intercept_ = np.array([b for _, _, b in fitted])
+        return self
+
+    def fit_plain(self) -> 'OvoSVC':
+        """The fallback: scikit-learn's own multi-class SVC."""
+        rows = self._rows
+        self.svc_ = SVC(decision_function_shape='ovo', cache_size=self.cache_size).fit(
+            self._x[rows], self._labels[rows])
+        del self._x, self._rows, self._labels
+        return self
+
+    def fit(self, embeds: np.ndarray, labels: np.ndarray, n_jobs: int = 1) -> 'OvoSVC':
+        embeds = np.asarray(embeds)
+        fit_svms(embeds, np.asarray(labels), [(self, np.arange(embeds.shape[0]))], n_jobs)
+        return self
+
+    def decision_values(self, embeds: np.ndarray) -> np.ndarray:
+        """libsvm's decision value of every pair, [N, pairs]."""
+        if self.plain_:
+            return self.svc_.decision_function(embeds)
+        x = np.asarray(embeds, dtype=np.float64)
+        sv = self.support_vectors_
+        sv_norms = np.einsum('ij,ij->i', sv, sv)
+        out = np.empty((x.shape[0], len(self.pairs_)))
+        block = max(1, 2 ** 22 // max(1, sv.shape[0]))
+        for start in range(0, x.shape[0], block):
+            xb = x[start:start + block]
+            dist = xb @ sv.T
+            dist *= -2.0
+            dist += np.einsum('ij,ij->i', xb, xb)[:, None]
+            dist += sv_norms[None, :]
+            np.maximum(dist, 0.0, out=dist)
+            dist *= -self.gamma_
+            np.exp(dist, out=dist)  # the RBF kernel
+            out[start:start + block] = dist @ self.coef_ + self.intercept_
+        return out
+
+    def predict(self, embeds: np.ndarray) -> np.ndarray:
+        if self.plain_:
+            return self.svc_.predict(embeds)
+        values = self.decision_values(embeds)
+        votes = np.zeros((values.shape[0], self.classes_.size), dtype=np.int64)
+        for p, (i, j) in enumerate(self.pairs_):
+            wins = values[:, p] > 0
+            votes[:, i] += wins
+            votes[:, j] += ~wins
+        return self.classes_[np.argmax(votes, axis=1)]  # first maximum, as libsvm
+
+
+def _shared_pair_task(x, labels, key, members, use_kernel, workspace):
+    """Fit the pairs ``members`` [(model, p)] of the classes ``key`` = (a, b) from one
+    distance matrix over the union of their rows: each model's pair rows (its class-a
+    rows, then its class-b rows, increasing) are a subset of the union, in order."""
+    if not use_kernel:
+        return [model.fit_pair(p) for model, p in members]
+    rows = [model.pair_rows(p) for model, p in members]
+    firsts = [r[labels[r] == key[0]] for r in rows]
+    seconds = [r[labels[r] == key[1]] for r in rows]
+    union_a = np.unique(np.concatenate(firsts))
+    union_b = np.unique(np.concatenate(seconds))
+    size = union_a.size + union_b.size
+    dists = squared_distances(x[np.concatenate([union_a, union_b])].astype(np.float64),
+                              out=workspace.array('dists', size))
+    out = {}
+    # subsets first, the whole union last (its kernel overwrites the distances)
+    order = sorted(range(len(members)), key=lambda k: rows[k].size == size)
+    for k in order:
+        model, p = members[k]
+        if rows[k].size == size:
+            out[k] = model.fit_pair(p, workspace, dists, inplace=k == order[-1])
+        else:
+            positions = np.concatenate([np.searchsorted(union_a, firsts[k]), union_a.size
+                                        + np.searchsorted(union_b, seconds[k])])
+            out[k] = model.fit_pair(p, workspace, dists, positions)
+    return [out[k] for k in range(len(members))]
+
+
+def _single_pair_task(model, p, workspace):
+    return [model.fit_pair(p, workspace)]
+
+
+def _fit_plain(model, workspace):
+    model.fit_plain()
+    return []
+
+
+def fit_svms(x: np.ndarray, labels: np.ndarray, problems: Sequence[tuple], n_jobs: int = 1,
+             share_kernel: bool = False) -> list:
+    """Fit several :class:`OvoSVC` ``(model, rows)`` on ``x[rows]``, ``labels[rows]``
+    (``rows`` increasing) at once: their class pairs share one pool of ``n_jobs`` threads
+    (libsvm and BLAS release the GIL), largest first. ``share_kernel``: the pairs of the
+    same two classes are fit from one distance matrix over the union of their rows
+    (views of one split: regular, ego-only, exo-only)."""
+    groups = {}
+    for model, rows in problems:
+        for p, key in enumerate(model.setup(x, rows, labels)):
+            groups.setdefault(key if share_kernel else (id(model), p), []).append((model, p))
+    tasks = []
+    for key, members in groups.items():
+        if share_kernel:
+            union = np.unique(np.concatenate([m.pair_rows(p) for m, p in members])).size
+            use = members[0][0].use_kernel(union)
+            tasks.append((union, members, partial(_shared_pair_task, x, labels, key,
+                                                  members, use)))
+        else:
+            model, p = members[0]
+            tasks.append((model.pair_rows(p).size, members,
+                          partial(_single_pair_task, model, p)))
+    for model, _ in problems:
+        if model.plain_:  # the fallback: one multi-class SVC, no pairs
+            tasks.append((model._rows.size, [], partial(_fit_plain, model)))
+    tasks.sort(key=lambda t: -t[0])
+    n_jobs = max(1, min(n_jobs, len(tasks)))
+    workspaces = queue.SimpleQueue()  # one per task in flight: bounds the memory
+    for _ in range(n_jobs):
+        workspaces.put(Workspace())
+
+    def run(task):
+        workspace = workspaces.get()
+        try:
+            return task(workspace)
+        finally:
+            workspaces.put(workspace)
+
+    if n_jobs == 1:
+        done = [run(task) for _, _, task in tasks]
+    else:
+        done = Parallel(n_jobs=n_jobs, backend='threading')(
+            delayed(run)(task) for _, _, task in tasks)
+    results = {}
+    for (_, members, _), result in zip(tasks, done):
+        for (model, p), fitted in zip(members, result):
+            results[id(model), p] = fitted
+    for model, _ in problems:
+        model.finish([results[id(model), p] for p in range(len(model.pairs_))])
+    return [model for model, _ in problems]
+
+
+def default_n_jobs(num_tasks: int) -> int:
+    """One worker per task, at most one per available CPU."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(num_tasks, cpus))
