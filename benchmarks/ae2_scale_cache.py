@@ -130,14 +130,16 @@ def kill_resume(name, cmd, cache_root, total, kill_at, rows):
 
 
 def write_config(path, base, frame_size, data_root, cache_dir, feature_dir=None):
-    """The base config with every dataset's frame size, data root and caches set."""
+    """The base config with every loader's frame size, data root and caches set (the
+    fit splits of the evaluation loops included, as --data-root does)."""
     from mmengine.config import Config
+
+    from byov.datasets.config_utils import iter_loaders, setup_data
     cfg = Config.fromfile(base)
-    for key in [k for k in cfg.keys() if k.endswith('_dataloader')]:
-        dataset = cfg[key].get('dataset') if isinstance(cfg[key], dict) else None
-        if not dataset or 'data_root' not in dataset:
-            continue
-        dataset.update(frame_size=frame_size, data_root=data_root, cache_dir=cache_dir)
+    cfg.frame_size = frame_size
+    setup_data(cfg, data_root, cache_dir)
+    for _, dataset in iter_loaders(cfg):
+        dataset['frame_size'] = frame_size
         if feature_dir and dataset.get('feature_cache'):
             dataset['feature_cache']['cache_dir'] = feature_dir
     cfg.dump(path)

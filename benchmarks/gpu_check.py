@@ -95,7 +95,7 @@ def model_config(config_file, shape, input_type=None):
     from mmengine.config import Config
     cfg = _shrink(Config.fromfile(config_file).model.to_dict(), shape)
     if input_type:
-        cfg['input_type'] = input_type
+        cfg['stem'] = dict(cfg['stem'], input_type=input_type)
         cfg['data_preprocessor'] = dict(cfg['data_preprocessor'], input_type=input_type)
     return cfg
 
@@ -135,13 +135,13 @@ def prepare(args, shape, device, work_dir):
                                 frame_size=size)
     cfg = model_config(args.config, shape)
     model = build_model(cfg, device)
-    fingerprint = (model.frame_encoder.fingerprint(), model.frame_encoder.input_size)
-    cache = FeatureCache(osp.join(work_dir, 'features'), 'exact', cfg['frame_encoder'],
-                         cfg['data_preprocessor'], cfg['token_selector'], frame_size=size,
+    fingerprint = (model.stem.frame_encoder.fingerprint(), model.stem.frame_encoder.input_size)
+    cache = FeatureCache(osp.join(work_dir, 'features'), 'exact', cfg['stem']['frame_encoder'],
+                         cfg['data_preprocessor'], cfg['stem']['token_selector'], frame_size=size,
                          fingerprint=fingerprint)
     for rec in videos.records:  # decode first: extraction alone is timed
         videos.frame_cache.load(rec.path, rec.view)
-    extractor = FeatureExtractor('exact', model.frame_encoder, model.data_preprocessor)
+    extractor = FeatureExtractor('exact', model.stem.frame_encoder, model.data_preprocessor)
     for rec in videos.records:  # remeasure on every run
         path = cache.path_for(rec.path, rec.view)
         if osp.exists(path):

@@ -68,9 +68,13 @@ def split_provenance(embedding_set, data_root: Optional[str] = None,
 
 
 def dataset_provenance(dataset, embedding_set) -> dict:
-    """:func:`split_provenance` of a split embedded from an mmengine dataset."""
-    return split_provenance(embedding_set, getattr(dataset, 'data_root', None),
-                            getattr(dataset, 'layout', None))
+    """:func:`split_provenance` of a split embedded from an mmengine dataset; layout
+    ``'auto'`` is recorded as the layout it resolved to."""
+    data_root, layout = getattr(dataset, 'data_root', None), getattr(dataset, 'layout', None)
+    if layout == 'auto' and data_root and getattr(dataset, 'split', None):
+        from byov.datasets.ae2 import detect_layout
+        layout = detect_layout(data_root, dataset.split)
+    return split_provenance(embedding_set, data_root, layout)
 
 
 def runner_provenance(runner, stage: str) -> dict:
