@@ -8,6 +8,7 @@ Layout by role: ``frame_encoders/`` (frozen image models), ``token_selectors.py`
 from . import alignment, frame_encoders, losses, masking  # noqa: F401
 from .alignment import (AE2ResNetEncoder, AlignmentModel, DTWContrastiveLoss, SoftDTWLoss,
                         TCCLoss, VAVALoss)
+from .box_data_preprocessor import EgoExoBoxDataPreprocessor
 from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
 from .byov import BYOV
 from .data_preprocessor import EgoExoDataPreprocessor

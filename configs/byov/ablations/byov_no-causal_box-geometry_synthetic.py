@@ -1,0 +1,7 @@
+# BYOV ablation on the synthetic benchmark's hand-object boxes: without the causal mask in
+# masked self-view modelling (full attention). Everything else as
+# configs/byov/byov_box-geometry_synthetic.py (benchmarks/synthetic_comparison.py --input
+# boxes).
+_base_ = ['../byov_box-geometry_synthetic.py']
+model = dict(
+    decoder=dict(causal=False))

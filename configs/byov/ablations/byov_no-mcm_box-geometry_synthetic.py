@@ -1,0 +1,6 @@
+# BYOV ablation on the synthetic benchmark's hand-object boxes: without masked cross-view
+# modelling (MSM only). Everything else as configs/byov/byov_box-geometry_synthetic.py
+# (benchmarks/synthetic_comparison.py --input boxes).
+_base_ = ['../byov_box-geometry_synthetic.py']
+model = dict(
+    cross_view_masking=None)
