@@ -19,6 +19,19 @@ video_pipeline = [
     dict(type='LoadVideoBoxes', **box_options),
     dict(type='PackEgoExoBoxInputs'),
 ]
+# frames + boxes, for encoders that read pixels inside the boxes (ObjectCentricEncoder);
+# leaf configs swap these in
+train_pipeline_with_frames = [
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='LoadClipFromCache'),
+    dict(type='LoadClipBoxes', **box_options),
+    dict(type='PackEgoExoBoxInputs', with_frames=True),
+]
+video_pipeline_with_frames = [
+    dict(type='LoadVideoFromCache'),
+    dict(type='LoadVideoBoxes', **box_options),
+    dict(type='PackEgoExoBoxInputs', with_frames=True),
+]
 train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=video_pipeline))
 test_dataloader = dict(dataset=dict(data_root=data_root, pipeline=video_pipeline))
