@@ -106,6 +106,10 @@ def parse_args(argv=None):
     parser.add_argument('--results-json', metavar='FILE',
                         help='also write the aggregated tables (mean, std, n, beats time '
                              'only) to this JSON file, e.g. under docs/results/')
+    parser.add_argument('--update-doc', nargs=2, metavar=('RESULTS_JSON', 'DOC'),
+                        help='run nothing: render the tables of RESULTS_JSON into the '
+                             'regions "<!-- table: <name>_<evaluation> -->" ... '
+                             '"<!-- /table -->" of DOC (name: the JSON file\'s base name)')
     args = parser.parse_args(argv)
     names = [r[0] for r in ROWS[args.input]]
     for name in args.only or ():
@@ -234,8 +238,33 @@ def tables(per_seed, evaluations):
     return out
 
 
+def update_doc(results_json, doc):
+    """Replace each marked table region of ``doc`` with the table rendered from
+    ``results_json``."""
+    import re
+    from byov.evaluation.seed_stats import seed_markdown, stats_from_json
+    with open(results_json) as f:
+        record = json.load(f)
+    base = osp.splitext(osp.basename(results_json))[0]
+    with open(doc) as f:
+        text = f.read()
+    for ev, table in record['tables'].items():
+        name = f'{base}_{ev}'
+        rendered = seed_markdown(stats_from_json(table), record.get('reference'))
+        pattern = re.compile(rf'(<!-- table: {re.escape(name)} -->\n).*?(<!-- /table -->)',
+                             re.S)
+        if not pattern.search(text):
+            sys.exit(f'{doc} has no region "<!-- table: {name} -->" ... "<!-- /table -->".')
+        text = pattern.sub(lambda m: m.group(1) + rendered + '\n' + m.group(2), text)
+    with open(doc, 'w') as f:
+        f.write(text)
+    print(f'{doc}: tables of {results_json} rendered')
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.update_doc:
+        return update_doc(*args.update_doc)
     start = time.time()
     args.work_dir = osp.abspath(args.work_dir)
     os.makedirs(args.work_dir, exist_ok=True)

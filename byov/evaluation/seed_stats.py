@@ -128,3 +128,10 @@ def collect_runs(paths: Sequence[str], names: Optional[Sequence[str]] = None
         grouped.setdefault(dataset_name(record), {}).setdefault(name, []).append(
             record['metrics'])
     return grouped
+
+
+def stats_from_json(table: Dict[str, Dict[str, dict]]) -> Dict[str, Dict[str, SeedStat]]:
+    """The inverse of :func:`stats_to_json` (rebuild a table from a results file, e.g.
+    to render it into the docs)."""
+    return {name: {k: SeedStat(c['mean'], c['std'], c['n']) for k, c in cells.items()}
+            for name, cells in table.items()}

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from byov.evaluation.seed_stats import (MARK, aggregate, beats_reference, collect_runs,
-                                        seed_markdown, stats_to_json)
+                                        seed_markdown, stats_from_json, stats_to_json)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
@@ -32,6 +32,7 @@ def test_mean_std_and_count_per_metric():
     assert '| time | 1 | 0.500 | 0.900 |' in table
     cell = stats_to_json(stats, 'time')['byov']['tau']
     assert cell['beats_reference'] is False and cell['n'] == 3
+    assert seed_markdown(stats_from_json(stats_to_json(stats)), 'time') == table
 
 
 def test_a_gain_inside_the_spread_is_not_a_win():

@@ -1,6 +1,6 @@
 """Writing a dataset in the AE2 layout: videos, split lists, ``label.pickle``, metadata.
 
-Two layouts (see docs/PROTOCOL.md):
+Two layouts (see docs/data.md):
 
 - ``csv`` (like break_eggs): ``<root>/{ego,exo}/<name>.mp4`` and
   ``<root>/{ego,exo}/{train,val,test}.csv``, one file name (with ``.mp4``) per line;
