@@ -22,6 +22,13 @@ spread (:mod:`byov.evaluation.seed_stats`); writes ``comparison.md`` /
 ``comparison.json`` (with wall times) into the work dir. Rows that do not depend on the
 seed (time only, frozen features) run once. Read every row against the time-only row
 (docs/time_leakage.md).
+
+On a loaded machine: ``--in-process`` runs each tool's main() inside this process (no
+interpreter start per run), ``--workers 0`` loads data in the main process, ``--reuse``
+resumes (a training counts as done only at its last epoch), and several invocations with
+different ``--seeds`` may share one work dir; ``--aggregate-only --seeds 0 1 2`` then
+builds the tables from what finished, listing what did not. ``--update-doc RESULTS DOC``
+renders a results file's tables into the marked regions of a docs page.
 """
 import argparse
 import json
@@ -113,6 +120,9 @@ def parse_args(argv=None):
     parser.add_argument('--results-json', metavar='FILE',
                         help='also write the aggregated tables (mean, std, n, beats time '
                              'only) to this JSON file, e.g. under docs/results/')
+    parser.add_argument('--aggregate-only', action='store_true',
+                        help='run nothing: aggregate the results already in the work dir '
+                             '(runs that are missing are listed and left out)')
     parser.add_argument('--update-doc', nargs=2, metavar=('RESULTS_JSON', 'DOC'),
                         help='run nothing: render the tables of RESULTS_JSON into the '
                              'regions "<!-- table: <name>_<evaluation> -->" ... '
@@ -292,6 +302,25 @@ def run_row(name, config, trained, seed, args, data):
     return metrics, times
 
 
+def existing_row(name, seed, args):
+    """({'full': metrics[, 'crop': metrics]}, times) of a finished run, or None."""
+    row_dir = osp.join(args.work_dir, f'seed{seed}', row_dir_name(name))
+    dirs = {'full': row_dir}
+    if args.temporal_crop:
+        dirs['crop'] = osp.join(row_dir, f'crop{args.temporal_crop:g}')
+    metrics, times = {}, {}
+    for ev, folder in dirs.items():
+        path = osp.join(folder, 'results.json')
+        if not osp.isfile(path):
+            return None
+        with open(path) as f:
+            record = json.load(f)
+        metrics[ev] = record['metrics']
+        times['test_s' if ev == 'full' else 'test_crop_s'] = record.get(
+            'benchmark_times', {}).get('test_s')
+    return metrics, times
+
+
 def tables(per_seed, evaluations):
     """``{evaluation: {row: SeedStat per metric}}`` from ``{seed: {row: {evaluation:
     metrics}}}``: a row missing from a seed (seed-independent rows) counts once."""
@@ -343,15 +372,27 @@ def main(argv=None):
 
     from byov.evaluation.seed_stats import MARK, seed_markdown, stats_to_json
     rows = [r for r in ROWS[args.input] if not args.only or r[0] in args.only]
-    per_seed, times = {}, {}
+    per_seed, times, missing = {}, {}, []
     for k, seed in enumerate(args.seeds):
         per_seed[seed] = {}
         for name, config, trained, seeded in rows:
             if not seeded and k > 0:
                 continue  # the same for every seed: run once
+            if args.aggregate_only:
+                found = existing_row(name, seed, args)
+                if found is None:
+                    missing.append(f'{name}, seed {seed}')
+                else:
+                    per_seed[seed][name], times[f'{name}, seed {seed}'] = found
+                continue
             per_seed[seed][name], times[f'{name}, seed {seed}'] = run_row(
                 name, config, trained, seed, args, data)
-    wall = time.time() - start
+    # with --aggregate-only: the sum of the runs' own times (they ran elsewhere, maybe
+    # in parallel), not this command's
+    wall = sum(t for row in times.values() for t in row.values() if t) if (
+        args.aggregate_only) else time.time() - start
+    if missing:
+        print('Not run (left out of the tables): ' + '; '.join(missing))
 
     evaluations = ['full'] + (['crop'] if args.temporal_crop else [])
     stats = tables(per_seed, evaluations)
@@ -370,8 +411,10 @@ def main(argv=None):
         sections.append(f'### {titles[ev]}\n\n{table}\n')
     print(legend)
     with open(osp.join(args.work_dir, 'comparison.md'), 'w') as f:
-        f.write(f'{budget}; total wall time {wall:.0f} s. {legend}\n\n' + '\n'.join(sections))
+        what = 'sum of the runs\' wall times' if args.aggregate_only else 'total wall time'
+        f.write(f'{budget}; {what} {wall:.0f} s. {legend}\n\n' + '\n'.join(sections))
     record = dict(budget=budget, input=args.input, epochs=args.epochs, seeds=args.seeds,
+                  not_run=missing, wall_is_sum_of_runs=args.aggregate_only,
                   temporal_crop=args.temporal_crop, reference=reference, wall_s=wall,
                   command='python benchmarks/synthetic_comparison.py ' + ' '.join(
                       sys.argv[1:] if argv is None else argv),
@@ -384,7 +427,8 @@ def main(argv=None):
         with open(args.results_json, 'w') as f:
             json.dump({k: v for k, v in record.items() if k != 'times'}, f, indent=2)
             f.write('\n')
-    print(f'Total wall time: {wall:.0f} s; results in {args.work_dir}')
+    what = "Sum of the runs' wall times" if args.aggregate_only else 'Total wall time'
+    print(f'{what}: {wall:.0f} s; results in {args.work_dir}')
 
 
 if __name__ == '__main__':
