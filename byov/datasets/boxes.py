@@ -22,9 +22,12 @@ from typing import Dict, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from byov.box_inputs import BOX_COLUMNS
+from .ae2 import _LabelUnpickler as _DataUnpickler  # containers, numbers, numpy arrays
+
 BOX_FILE = 'det_bounding_box.pickle'
-BOX_COLUMNS = 10
 CONFIDENCE_COLUMN = 4
+CONTACT_COLUMN = 5
 SLOT_ID_COLUMN = 9
 
 
@@ -33,20 +36,6 @@ class MissingBoxesError(KeyError):
 
     def __str__(self):
         return str(self.args[0])
-
-
-class _BoxUnpickler(pickle.Unpickler):
-    """Unpickles containers, numbers and numpy arrays only: loading never runs code."""
-
-    def find_class(self, module, name):
-        if module in ('numpy', 'numpy.core.multiarray', 'numpy._core.multiarray',
-                      'numpy.core.numeric', 'numpy._core.numeric', 'collections',
-                      'numpy.dtypes') and name in (
-                          'ndarray', 'dtype', '_reconstruct', 'scalar', '_frombuffer',
-                          'OrderedDict') or (module == 'numpy.dtypes'
-                                             and name.endswith('DType')):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f'refusing to unpickle {module}.{name}')
 
 
 def load_box_file(path: str) -> Dict[str, np.ndarray]:
@@ -58,7 +47,7 @@ def load_box_file(path: str) -> Dict[str, np.ndarray]:
             'tools/data/generate_synthetic_egoexo.py if it is missing).')
     try:
         with open(path, 'rb') as f:
-            raw = _BoxUnpickler(f).load()
+            raw = _DataUnpickler(f).load()
     except pickle.UnpicklingError as err:
         raise ValueError(f'{path} holds objects other than dicts and numpy arrays ({err}); '
                          'byov does not unpickle them.') from err

@@ -31,11 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..boxes import BOX_COLUMNS as NUM_COLUMNS
+from ..boxes import CONFIDENCE_COLUMN as CONFIDENCE
+from ..boxes import CONTACT_COLUMN as CONTACT
+from ..boxes import SLOT_ID_COLUMN as SLOT_ID
 from .scene import UP
-from .writer import BOX_FILE  # noqa: F401  (the file's name)
+
 SLOT_NAMES = ('acting hand', 'other hand', 'manipulated object', 'target object')
-NUM_COLUMNS = 10
-CONFIDENCE, CONTACT, SLOT_ID = 4, 5, 9
 
 
 @dataclass(frozen=True)

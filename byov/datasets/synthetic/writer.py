@@ -23,11 +23,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..boxes import BOX_FILE  # AE2's name of the box file
+
 LAYOUTS = ('csv', 'folders')
 VIEWS = ('ego', 'exo')
 META_FILE = 'synthetic_egoexo.json'
 LABEL_FILE = 'label.pickle'
-BOX_FILE = 'det_bounding_box.pickle'
 
 
 def video_relpath(layout, split, view, name):
