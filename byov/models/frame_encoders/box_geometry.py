@@ -1,4 +1,5 @@
 """A weight-free frame encoder of hand-object box geometry."""
+import hashlib
 import itertools
 
 import torch
@@ -71,7 +72,7 @@ class BoxGeometryEncoder(BaseFrameEncoder):
         self.input_size = 0  # any frame size
 
     def fingerprint(self) -> str:
-        import hashlib
+        """No weights: the type and slot count identify the outputs."""
         return hashlib.sha1(f'{type(self).__name__}|{self.num_slots}'.encode()).hexdigest()
 
     @torch.no_grad()
