@@ -11,6 +11,7 @@ from . import alignment, frame_encoders, losses, masking  # noqa: F401
 from .alignment import (AE2ResNetEncoder, AlignmentModel, DTWContrastiveLoss, SoftDTWLoss,
                         TCCLoss, VAVALoss)
 from .base import BaseEgoExoModel, BaseMaskedDecoder, BaseTemporalEncoder
+from .box_data_preprocessor import EgoExoBoxDataPreprocessor
 from .baselines import FrameFeatureBaseline, TimeOnlyBaseline
 from .byov import BYOV
 from .data_preprocessor import EgoExoDataPreprocessor

@@ -14,6 +14,12 @@ Examples::
     python tools/analysis/compare_results.py 'work_dirs/synthetic_comparison/*' \\
         --markdown comparison.md --percent
     python tools/analysis/compare_results.py runs/a runs/b --names BYOV TCC
+    python tools/analysis/compare_results.py 'work_dirs/synthetic_comparison/seed*/*' \\
+        --seeds --reference time_only
+
+With --seeds, runs that share a name (``seed0/BYOV``, ``seed1/BYOV``, ...) are one row:
+mean ± standard deviation over its runs and their count; with --reference, cells that do
+not beat that row by more than the seed spread are marked (byov.evaluation.seed_stats).
 
 An argument may be a results.json file, a work dir that holds one, or a quoted glob of
 either. A method is named after its work dir unless --names is given. ``--percent``
@@ -47,6 +53,11 @@ def parse_args(argv=None):
         help="show runs whose data or protocol differ from the first row, marked with '*' "
         '(default: refuse them)')
     parser.add_argument('--digits', type=int, default=4, help='decimals shown (default 4)')
+    parser.add_argument('--seeds', action='store_true',
+                        help='aggregate runs of the same name (one per seed): mean ± std, n')
+    parser.add_argument('--reference', metavar='NAME',
+                        help='with --seeds: mark cells that do not beat this row by more '
+                             'than the seed spread (e.g. the time-only row)')
     return parser.parse_args(argv)
 
 
@@ -55,6 +66,23 @@ def _floor_first(path):
         return (not is_floor(read_results(path)), path)
     except (OSError, ValueError):
         return (True, path)  # reported when read again
+
+
+def seed_tables(paths, args):
+    """--seeds: one Markdown table per dataset of mean ± std over same-named runs."""
+    from byov.evaluation.seed_stats import MARK, aggregate, collect_runs, seed_markdown
+    sections = []
+    for dataset, runs in collect_runs(paths, args.names).items():
+        reference = args.reference if args.reference in runs else None
+        if args.reference and reference is None:
+            raise ValueError(f'--reference {args.reference!r} is not a row of {dataset} '
+                             f'(rows: {", ".join(runs)}).')
+        table = seed_markdown(aggregate(runs), reference, args.digits, args.percent)
+        sections.append(f'### {dataset}\n\n{table}\n')
+        print(f'{dataset}\n{table}\n')
+    if args.reference:
+        print(f'{MARK}: not above {args.reference} by more than the seed spread.')
+    return sections
 
 
 def expand(patterns):
@@ -82,6 +110,21 @@ def _legacy_note(rows):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.seeds:
+        try:
+            paths = expand(args.results)
+            # the same refusal as without --seeds: runs on other data or protocol options
+            collect_results(paths, args.names,
+                            mismatch='mark' if args.allow_mismatch else 'error')
+            sections = seed_tables(paths, args)
+        except (OSError, ValueError) as err:
+            sys.exit(f'compare_results: {err}')
+        if args.markdown:
+            with open(args.markdown, 'w') as f:
+                f.write('\n'.join(sections))
+        return
+    if args.reference:
+        sys.exit('compare_results: --reference needs --seeds.')
     paths = expand(args.results)
     try:
         grouped = collect_results(paths, args.names,

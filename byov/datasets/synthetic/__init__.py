@@ -10,11 +10,13 @@ from .action import PHASES, Timeline, sample_timeline
 from .analysis import make_contact_sheet, time_only_f1, time_only_scores
 from .generate import (SYNTHETIC_VERSION, SyntheticEgoExoConfig, generate_synthetic_egoexo,
                        render_video, video_name)
-from .writer import LABEL_FILE, LAYOUTS, META_FILE, count_frames, read_meta
+from .boxes import SLOT_NAMES, BoxNoise, box_key, frame_boxes
+from .writer import BOX_FILE, LABEL_FILE, LAYOUTS, META_FILE, count_frames, read_meta
 
 __all__ = [
     'PHASES', 'Timeline', 'sample_timeline', 'SYNTHETIC_VERSION', 'SyntheticEgoExoConfig',
     'generate_synthetic_egoexo', 'render_video', 'video_name', 'make_contact_sheet',
     'time_only_f1', 'time_only_scores', 'LABEL_FILE', 'LAYOUTS', 'META_FILE',
-    'count_frames', 'read_meta',
+    'count_frames', 'read_meta', 'BOX_FILE', 'SLOT_NAMES', 'BoxNoise', 'box_key',
+    'frame_boxes',
 ]

@@ -9,13 +9,15 @@ import numpy as np
 
 from ...version import __version__
 from .action import PHASES, action_state, ramp, sample_timeline
+from .boxes import box_key, box_rng, frame_boxes
 from .cameras import ego_camera_track, sample_exo_camera, smooth_noise
 from .renderer import render
 from .scene import Sensor, frame_geometry, sample_scene
 from .writer import (LAYOUTS, VIEWS, atomic_output, check_frame_count, video_relpath,
-                     write_labels, write_meta, write_split_lists, write_video)
+                     write_boxes, write_labels, write_meta, write_split_lists, write_video)
 
-SYNTHETIC_VERSION = 1
+# 2: hand-object boxes (det_bounding_box.pickle); frames and labels as in version 1
+SYNTHETIC_VERSION = 2
 REFERENCE_FPS = 30.0
 
 
@@ -91,14 +93,20 @@ def video_name(split, view, index):
     return f'{view}_{split}_{index:03d}'
 
 
+def video_seed(seed, split, view, index):
+    """The entropy of one video's random streams."""
+    return [int(seed), zlib.crc32(split.encode()), VIEWS.index(view), int(index)]
+
+
 def video_rng(seed, split, view, index):
     """The random stream of one video: independent of every other video and of order."""
-    return np.random.default_rng([int(seed), zlib.crc32(split.encode()), VIEWS.index(view),
-                                  int(index)])
+    return np.random.default_rng(video_seed(seed, split, view, index))
 
 
 def render_video(config, split, view, index):
-    """Draw and render one video; returns (frames RGB uint8 [L, H, W, 3], labels, info)."""
+    """Draw and render one video; returns (frames RGB uint8 [L, H, W, 3], labels, boxes,
+    info), where boxes are float32 ``[L, 4, 10]`` in AE2's box format
+    (:mod:`byov.datasets.synthetic.boxes`)."""
     rng = video_rng(config.seed, split, view, index)
     height, width = config.size(view)
     fps = config.fps(view)
@@ -135,12 +143,16 @@ def render_video(config, split, view, index):
         gain = 1.0 + smooth_noise(rng, num_frames, fps, 0.08, (0.3, 1.0), dims=1)[:, 0]
     sensor = Sensor(scene.sensor, rng, height, width)
     frames = np.empty((num_frames, height, width, 3), dtype=np.uint8)
+    boxes_rng = box_rng(video_seed(config.seed, split, view, index))  # its own stream
+    boxes = np.empty((num_frames, 4, 10), dtype=np.float32)
     for i in range(num_frames):
         faces, spheres = frame_geometry(scene, states[i], fidget[i], left_fidget[i], view,
                                         cameras[i].eye, background=not static_camera)
         img = render(cameras[i], faces, spheres, light, scene.ambient, background,
                      supersample=config.supersample)
         frames[i] = sensor(img, rng, gain[i])
+        boxes[i] = frame_boxes(scene, states[i], fidget[i], left_fidget[i], cameras[i],
+                               boxes_rng)
     cam0 = cameras[0]
     info = dict(
         split=split, view=view, num_frames=num_frames, fps=fps, height=height, width=width,
@@ -151,18 +163,18 @@ def render_video(config, split, view, index):
                     fov_deg=round(float(np.degrees(2 * np.arctan(width / 2 / cam0.f))), 2),
                     static=view == 'exo'),
         scene=scene.summary())
-    return frames, tl.labels, info
+    return frames, tl.labels, boxes, info
 
 
 def _make_video(args):
     """Worker: render one video, write it into the dataset being built, check it."""
     config, root, split, view, index = args
     name = video_name(split, view, index)
-    frames, labels, info = render_video(config, split, view, index)
+    frames, labels, boxes, info = render_video(config, split, view, index)
     path = Path(root) / video_relpath(config.layout, split, view, name)
     write_video(path, frames, config.fps(view))
     check_frame_count(path, len(labels))
-    return name, labels, info
+    return name, labels, boxes, info
 
 
 def generate_synthetic_egoexo(out_dir, config=None, *, overwrite=False, workers=1,
@@ -209,18 +221,20 @@ def generate_synthetic_egoexo(out_dir, config=None, *, overwrite=False, workers=
                 bar is not None and bar.update()
         if bar is not None:
             bar.close()
-        labels = {name: lab for name, lab, _ in results}
+        labels = {name: lab for name, lab, _, _ in results}
         names = {split: {view: [] for view in VIEWS} for split, _, _ in config.splits}
-        for name, _, info in results:
+        for name, _, _, info in results:
             names[info['split']][info['view']].append(name)
         if config.layout == 'csv':
             write_split_lists(tmp, names)
         write_labels(tmp, labels)
+        write_boxes(tmp, {box_key(info['view'], name): boxes
+                          for name, _, boxes, info in results})
         meta = dict(
             generator='byov.datasets.synthetic', synthetic_version=SYNTHETIC_VERSION,
             byov_version=__version__, seed=config.seed, layout=config.layout,
             config=dataclasses.asdict(config), phases=list(PHASES),
             splits=names,
-            videos={name: info for name, _, info in sorted(results, key=lambda r: r[0])})
+            videos={name: info for name, _, _, info in sorted(results, key=lambda r: r[0])})
         write_meta(tmp, meta)
     return meta

@@ -6,7 +6,9 @@ Two layouts (see docs/data.md):
   ``<root>/{ego,exo}/{train,val,test}.csv``, one file name (with ``.mp4``) per line;
 - ``folders`` (like pour_milk): ``<root>/{train,val,test}/{ego,exo}/<name>.mp4``.
 
-Both have ``<root>/label.pickle`` (video base name -> list of per-frame int labels) and
+Both have ``<root>/label.pickle`` (video base name -> list of per-frame int labels),
+``<root>/det_bounding_box.pickle`` (hand-object boxes, see
+:mod:`byov.datasets.synthetic.boxes`) and
 ``<root>/synthetic_egoexo.json`` (how the dataset was made). The dataset is written into
 a temporary sibling folder and renamed into place when complete.
 """
@@ -19,6 +21,9 @@ import tempfile
 from pathlib import Path
 
 import cv2
+import numpy as np
+
+from ..boxes import BOX_FILE  # AE2's name of the box file
 
 LAYOUTS = ('csv', 'folders')
 VIEWS = ('ego', 'exo')
@@ -84,6 +89,14 @@ def write_labels(root, labels):
     loads with any numpy version), keys in sorted order (byte-identical for equal input)."""
     data = {name: [int(x) for x in labels[name]] for name in sorted(labels)}
     with open(Path(root) / LABEL_FILE, 'wb') as f:
+        pickle.dump(data, f, protocol=4)
+
+
+def write_boxes(root, boxes):
+    """``det_bounding_box.pickle`` (AE2's hand-object boxes): dict ``<view>_<name>`` ->
+    float32 ``[frames, 4, 10]`` (plain numpy arrays), keys in sorted order."""
+    data = {key: np.ascontiguousarray(boxes[key], dtype=np.float32) for key in sorted(boxes)}
+    with open(Path(root) / BOX_FILE, 'wb') as f:
         pickle.dump(data, f, protocol=4)
 
 

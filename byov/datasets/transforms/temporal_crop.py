@@ -44,7 +44,7 @@ class RandomTemporalCrop(BaseTransform):
         return start, length
 
     def transform(self, results: dict) -> dict:
-        key = 'feats' if 'feats' in results else 'imgs'
+        key = next((k for k in ('feats', 'imgs', 'boxes') if k in results), 'imgs')
         num_frames = int(results['num_frames'])
         if len(results[key]) != num_frames or len(results['gt_labels']) != num_frames:
             raise ValueError(
@@ -53,6 +53,8 @@ class RandomTemporalCrop(BaseTransform):
                 f'for num_frames={num_frames}; put the crop right after the loading step.')
         start, length = self.window(num_frames, results['video_index'])
         results[key] = results[key][start:start + length]
+        if key != 'boxes' and 'boxes' in results:  # per-frame boxes go with the frames
+            results['boxes'] = results['boxes'][start:start + length]
         results['gt_labels'] = np.asarray(results['gt_labels'])[start:start + length]
         results['num_frames'] = length
         results['crop_start'] = start

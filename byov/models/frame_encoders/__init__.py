@@ -1,7 +1,12 @@
-"""Frozen frame encoders: normalised frames ``[B, T, 3, H, W]`` -> patch tokens
-``[B, T, N, D]``."""
+"""Frame encoders: frozen ones map normalised frames ``[B, T, 3, H, W]`` to patch tokens
+``[B, T, N, D]``; box-reading ones take box inputs (:mod:`byov.box_inputs`), the
+trainable object-centric one returns ``[B, T, E]``."""
 from .base import BaseFrameEncoder
+from .box_geometry import BoxGeometryEncoder
 from .hf_clip import CLIPVisionEncoder
+from .object_centric import ObjectCentricEncoder
+from .roi_align import roi_align
 from .tiny import TinyPatchEncoder
 
-__all__ = ['BaseFrameEncoder', 'CLIPVisionEncoder', 'TinyPatchEncoder']
+__all__ = ['BaseFrameEncoder', 'BoxGeometryEncoder', 'CLIPVisionEncoder', 'ObjectCentricEncoder',
+           'TinyPatchEncoder', 'roi_align']

@@ -1,0 +1,100 @@
+"""Load AE2's hand-object boxes with the frames and pack both for a box-reading model
+(see :mod:`byov.datasets.boxes` and :mod:`byov.box_inputs`)."""
+from typing import Optional, Sequence
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from byov.box_inputs import pack_boxes
+from byov.registry import TRANSFORMS
+from ..boxes import HandObjectBoxes
+from .formatting import PackEgoExoInputs
+
+
+class _BoxMixin:
+    """Arguments of :class:`~byov.datasets.boxes.HandObjectBoxes`."""
+
+    def __init__(self, box_file: str, score_threshold: float = 0.0,
+                 expansion_ratio: float = 1.0, one_object: bool = False,
+                 video_size: Optional[Sequence[int]] = None):
+        self.source = HandObjectBoxes(box_file, score_threshold, expansion_ratio,
+                                      one_object, video_size)
+
+    def _video(self, info: dict, num_frames: int) -> np.ndarray:
+        return self.source.load(info['view'], info['video_name'], info['video_path'],
+                                num_frames)
+
+    def __repr__(self):
+        s = self.source
+        return (f'{type(self).__name__}(box_file={s.box_file!r}, score_threshold='
+                f'{s.score_threshold}, expansion_ratio={s.expansion_ratio}, one_object='
+                f'{s.one_object})')
+
+
+@TRANSFORMS.register_module()
+class LoadClipBoxes(_BoxMixin, BaseTransform):
+    """The boxes of the sampled frames of each clip of a training pair.
+
+    Put it after ``SampleClipFrames`` (it reads each clip's ``frame_inds``, the sampled
+    frames, and ``num_frames``). Adds ``boxes``: float32 ``[2, T, S, 10]``, coordinates
+    as fractions of the frame.
+
+    Args:
+        box_file (str): the dataset's ``det_bounding_box.pickle``.
+        score_threshold, expansion_ratio, one_object, video_size: AE2's options, see
+            :class:`~byov.datasets.boxes.HandObjectBoxes`.
+    """
+
+    def transform(self, results: dict) -> dict:
+        results['boxes'] = np.stack([
+            self._video(clip, clip['num_frames'])[clip['frame_inds']]
+            for clip in results['clips']])
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadVideoBoxes(_BoxMixin, BaseTransform):
+    """The boxes of every frame of one video: adds ``boxes`` float32 ``[L, S, 10]``.
+
+    After a ``RandomTemporalCrop`` (``crop_start`` in the results) it loads the boxes of
+    the cropped window, so it may come before or after the crop.
+
+    Args: as :class:`LoadClipBoxes`.
+    """
+
+    def transform(self, results: dict) -> dict:
+        start = int(results.get('crop_start', 0))
+        boxes = self._video(results, start + int(results['num_frames']))
+        results['boxes'] = boxes[start:]
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackEgoExoBoxInputs(PackEgoExoInputs):
+    """As :class:`PackEgoExoInputs`, with the boxes packed into ``inputs``
+    (:func:`byov.box_inputs.pack_boxes`): float32 ``[2, T, 1, S, 10]`` / ``[L, 1, S, 10]``
+    (boxes only) or, when frames were loaded, ``[2, T, 4, H, W]`` / ``[L, 4, H, W]``.
+
+    Args:
+        with_frames (bool): pack the frames too (for encoders that read pixels inside
+            the boxes); False packs the boxes alone, and frames loaded anyway are dropped.
+        meta_keys, data_keys: see :class:`PackEgoExoInputs`.
+    """
+
+    def __init__(self, with_frames: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.with_frames = with_frames
+
+    def transform(self, results: dict) -> dict:
+        if 'boxes' not in results:
+            raise KeyError('PackEgoExoBoxInputs needs results["boxes"]: put LoadClipBoxes '
+                           '(training pairs) or LoadVideoBoxes (whole videos) before it.')
+        imgs = None
+        if self.with_frames:
+            if 'imgs' not in results:
+                raise KeyError('PackEgoExoBoxInputs(with_frames=True) needs frames: put '
+                               'LoadClipFromCache / LoadVideoFromCache before it.')
+            imgs = results['imgs']
+        packed = dict(results, imgs=pack_boxes(results['boxes'], imgs))
+        packed.pop('feats', None)
+        return super().transform(packed)

@@ -1,0 +1,13 @@
+# Frozen box-feature row on the synthetic benchmark: the weight-free box-geometry encoder
+# alone (52 numbers per frame from the hand-object boxes), no temporal model:
+#   python tools/test.py configs/baselines/frozen_features_box-geometry_synthetic.py none
+_base_ = [
+    '../_base_/models/byov_box-geometry.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    _delete_=True,
+    type='FrameFeatureBaseline',
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    frame_encoder={{_base_.model.frame_encoder}},
+    token_selector={{_base_.model.token_selector}})

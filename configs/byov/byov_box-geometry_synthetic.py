@@ -1,0 +1,10 @@
+# BYOV on the synthetic benchmark's hand-object boxes (weight-free box-geometry frame
+# encoder), the CPU demo's schedule (benchmarks/synthetic_comparison.py --input boxes).
+#   python tools/train.py configs/byov/byov_box-geometry_synthetic.py
+_base_ = [
+    '../_base_/models/byov_box-geometry.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
+    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+]
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
+    logger=dict(interval=10))

@@ -1,0 +1,160 @@
+"""AE2's hand-object boxes as data: the box file reader, its options, the box transforms,
+packing and the box data preprocessor."""
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from byov.box_inputs import pack_boxes, unpack_boxes
+from byov.datasets.boxes import HandObjectBoxes, expand_boxes, load_box_file
+from byov.datasets.transforms import (LoadClipBoxes, LoadVideoBoxes, PackEgoExoBoxInputs,
+                                      RandomTemporalCrop)
+from byov.models.box_data_preprocessor import EgoExoBoxDataPreprocessor
+
+H, W = 100, 200  # the video's own pixels
+
+
+def _row(x1, y1, x2, y2, conf, slot):
+    return [x1, y1, x2, y2, conf, 0, 0, 0, 0, slot]
+
+
+def _video_boxes(num_rows):
+    """Rows of 4 slots: hand (conf 0.9), an empty hand slot, a low-confidence object
+    (0.2), an object (0.8) whose box moves by one pixel per frame."""
+    rows = []
+    for t in range(num_rows):
+        rows.append([_row(10, 20, 30, 60, 0.9, 0), _row(0, 0, 0, 0, 0.0, -1),
+                     _row(50, 10, 90, 30, 0.2, 2), _row(100 + t, 40, 140 + t, 80, 0.8, 3)])
+    return np.array(rows, np.float32)
+
+
+@pytest.fixture
+def box_file(tmp_path):
+    path = tmp_path / 'det_bounding_box.pickle'
+    data = {'ego_vid_a': _video_boxes(12),   # more rows than the video's 10 frames
+            'exo_vid_b': _video_boxes(6)}    # fewer rows than its 10 frames
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    return str(path)
+
+
+def test_coordinates_become_fractions_and_long_files_are_cut(box_file):
+    boxes = HandObjectBoxes(box_file, video_size=(H, W)).load('ego', 'vid_a', 'unused', 10)
+    assert boxes.shape == (10, 4, 10) and boxes.dtype == np.float32
+    raw = _video_boxes(12)[:10]
+    np.testing.assert_allclose(boxes[..., 0:4], raw[..., 0:4] / [W, H, W, H], rtol=1e-6)
+    np.testing.assert_array_equal(boxes[..., 4:], raw[..., 4:])  # untouched columns
+    # the last frame of the video is row 9 of the file (row 10 and 11 are cut)
+    assert boxes[9, 3, 0] == pytest.approx((100 + 9) / W)
+
+
+def test_empty_slot_and_confidence_threshold(box_file):
+    boxes = HandObjectBoxes(box_file, score_threshold=0.5, video_size=(H, W)).load(
+        'ego', 'vid_a', 'unused', 10)
+    for slot in (1, 2):  # the empty slot, and the 0.2-confidence box below 0.5
+        assert np.all(boxes[:, slot, :9] == 0) and np.all(boxes[:, slot, 9] == -1)
+    assert np.all(boxes[:, 0, 9] == 0) and np.all(boxes[:, 3, 9] == 3)  # kept
+    kept = HandObjectBoxes(box_file, score_threshold=0.1, video_size=(H, W)).load(
+        'ego', 'vid_a', 'unused', 10)
+    assert np.all(kept[:, 2, 9] == 2)
+
+
+def test_expansion_and_one_object(box_file):
+    boxes = HandObjectBoxes(box_file, expansion_ratio=1.5, one_object=True,
+                            video_size=(H, W)).load('ego', 'vid_a', 'unused', 10)
+    hand = boxes[0, 0, :4] * [W, H, W, H]
+    # 20 x 40 about the centre (20, 40) -> 30 x 60
+    np.testing.assert_allclose(hand, [5, 10, 35, 70], rtol=1e-5)
+    assert np.all(boxes[:, 3] == np.array([0] * 9 + [-1]))  # the last slot emptied
+    np.testing.assert_allclose(expand_boxes(_video_boxes(1), 1.0), _video_boxes(1))
+
+
+def test_short_box_rows_and_missing_key_name_the_video(box_file):
+    source = HandObjectBoxes(box_file, video_size=(H, W))
+    with pytest.raises(ValueError, match=r'6 rows of boxes for video vid_b \(exo\), which '
+                                         r'has 10 frames'):
+        source.load('exo', 'vid_b', 'unused', 10)
+    with pytest.raises(KeyError, match=r"no boxes for video vid_c \(ego\): no key "
+                                       r"ego_vid_c\. Closest keys: ego_vid_a"):
+        source.load('ego', 'vid_c', 'unused', 10)
+
+
+def test_reader_refuses_code_and_bad_shapes(tmp_path):
+    bad = tmp_path / 'code.pickle'
+    bad.write_bytes(pickle.dumps({'ego_a': slice(1)}))  # an object: not data
+    with pytest.raises(ValueError, match='does not unpickle'):
+        load_box_file(str(bad))
+    flat = tmp_path / 'flat.pickle'
+    flat.write_bytes(pickle.dumps({'ego_a': np.zeros((5, 10))}))
+    with pytest.raises(ValueError, match=r"'ego_a' has shape \(5, 10\)"):
+        load_box_file(str(flat))
+    with pytest.raises(FileNotFoundError, match='det_bounding_box.pickle beside'):
+        load_box_file(str(tmp_path / 'missing.pickle'))
+
+
+def test_video_size_comes_from_the_video_header(box_file, tmp_path):
+    import cv2
+    path = str(tmp_path / 'v.mp4')
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 30.0, (W, H))
+    for _ in range(3):
+        writer.write(np.zeros((H, W, 3), np.uint8))
+    writer.release()
+    a = HandObjectBoxes(box_file).load('ego', 'vid_a', path, 10)
+    b = HandObjectBoxes(box_file, video_size=(H, W)).load('ego', 'vid_a', path, 10)
+    np.testing.assert_array_equal(a, b)
+
+
+def _video_results(**extra):
+    return dict(video_name='vid_a', view='ego', video_path='unused', num_frames=10,
+                video_index=3, gt_labels=np.arange(10), **extra)
+
+
+def test_clip_boxes_follow_the_sampled_frames(box_file):
+    inds = np.array([0, 4, 9])
+    clip = dict(video_name='vid_a', view='ego', video_path='unused', num_frames=10,
+                frame_inds=inds, is_ego=True)
+    results = LoadClipBoxes(box_file, video_size=(H, W))(dict(clips=[clip, dict(clip)]))
+    assert results['boxes'].shape == (2, 3, 4, 10)
+    np.testing.assert_allclose(results['boxes'][1, :, 3, 0] * W, 100 + inds, rtol=1e-6)
+
+
+def test_temporal_crop_keeps_boxes_with_their_frames(box_file):
+    crop = RandomTemporalCrop(fraction=0.5, seed=1, min_frames=2)
+    load = LoadVideoBoxes(box_file, video_size=(H, W))
+    # boxes loaded before the crop (a box-only pipeline) ...
+    before = crop(load(_video_results()))
+    start = before['crop_start']
+    np.testing.assert_allclose(before['boxes'][:, 3, 0] * W, 100 + start + np.arange(5),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(before['gt_labels'], start + np.arange(5))
+    # ... or after it (frames loaded first): the same window
+    imgs = np.zeros((10, 3, 16, 16), np.uint8)
+    after = load(crop(_video_results(imgs=imgs)))
+    np.testing.assert_array_equal(after['boxes'], before['boxes'])
+
+
+def test_pack_and_preprocess_boxes_only_and_with_frames(box_file):
+    results = LoadVideoBoxes(box_file, video_size=(H, W))(_video_results())
+    boxes = results['boxes']
+    packed = PackEgoExoBoxInputs()(dict(results))['inputs']
+    assert packed.shape == (10, 1, 4, 10) and packed.dtype == torch.float32
+    imgs = np.random.default_rng(0).integers(0, 256, (10, 3, 16, 24), dtype=np.uint8)
+    with_frames = PackEgoExoBoxInputs(with_frames=True)(dict(results, imgs=imgs))['inputs']
+    assert with_frames.shape == (10, 4, 16, 24)
+    pre = EgoExoBoxDataPreprocessor(mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), size=32)
+    out = pre(dict(inputs=[with_frames], data_samples=None))['inputs']
+    assert out.shape == (1, 10, 4, 32, 32)
+    frames, table = unpack_boxes(out, 4)
+    np.testing.assert_array_equal(table[0].numpy(), boxes)  # boxes unchanged by resizing
+    resized = torch.nn.functional.interpolate(torch.from_numpy(imgs).float(), size=(32, 32),
+                                              mode='bicubic', align_corners=False).clamp(0, 255)
+    torch.testing.assert_close(frames[0], (resized - 127.5) / 63.75)
+    only = pre(dict(inputs=[packed], data_samples=None))['inputs']
+    np.testing.assert_array_equal(unpack_boxes(only, 4)[1][0].numpy(), boxes)
+    with pytest.raises(ValueError, match='uint8 frames without boxes'):
+        pre(dict(inputs=[torch.zeros(10, 3, 16, 16, dtype=torch.uint8)]))
+    with pytest.raises(ValueError, match='cannot hold a'):
+        pack_boxes(boxes, np.zeros((10, 3, 3, 24), np.uint8))
+    with pytest.raises(KeyError, match='LoadClipBoxes'):
+        PackEgoExoBoxInputs()(dict(imgs=imgs))
