@@ -14,8 +14,10 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from byov.engine.runner import BriefConsoleRunner
 from byov.utils import register_all_modules
-from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
+from byov.utils.launch import (setup_distributed, setup_model_wrapper, setup_pin_memory,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -33,6 +35,10 @@ def parse_args():
     parser.add_argument('--crop-seed', type=int, default=0, help='seed of --temporal-crop')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--brief-console', action='store_true',
+        help='log the environment, config and hook order to the log file only, not to '
+        'the console')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -56,6 +62,7 @@ def merge_args(cfg, args):
     cfg.resume = False
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    setup_model_wrapper(cfg, args.launcher)
     if args.temporal_crop is not None:
         add_temporal_crop(cfg, args.temporal_crop, args.crop_seed)
     # Testing builds no training or validation parts (baseline configs have no
@@ -82,7 +89,9 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    threads = setup_threads(cfg)  # after merge_args dropped the training loaders
+    runner = (BriefConsoleRunner if args.brief_console else Runner).from_cfg(cfg)
+    runner.logger.info(threads)
     runner.test()
 
 

@@ -10,9 +10,11 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from byov.engine.runner import BriefConsoleRunner
 from byov.utils import register_all_modules
-from byov.utils.launch import (setup_amp, setup_distributed, setup_pin_memory, setup_resume,
-                               setup_work_dir)
+from byov.utils.launch import (setup_amp, setup_auto_scale_lr, setup_distributed,
+                               setup_model_wrapper, setup_pin_memory, setup_resume,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -25,6 +27,10 @@ def parse_args():
         'checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (GPU only; ignored on CPU)')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by the total batch size (processes x batch per '
+        'process) over the config\'s auto_scale_lr.base_batch_size')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
@@ -38,6 +44,10 @@ def parse_args():
         'optim_wrapper.optimizer.lr=1e-4 (applied last)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--brief-console', action='store_true',
+        help='log the environment, config and hook order to the log file only, not to '
+        'the console')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -63,6 +73,9 @@ def merge_args(cfg, args):
     cfg.randomness = randomness
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.auto_scale_lr:
+        setup_auto_scale_lr(cfg)
+    setup_model_wrapper(cfg, args.launcher)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -74,7 +87,9 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    threads = setup_threads(cfg)
+    runner = (BriefConsoleRunner if args.brief_console else Runner).from_cfg(cfg)
+    runner.logger.info(threads)
     if runner.distributed:
         # every rank says it is there (mmengine's logger speaks on rank 0 only)
         print(f'[byov] rank {runner.rank} of {runner.world_size} ready '

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation.embedding_set import EmbeddingSet
+from byov.evaluation.metrics.base import COLLECT_DEVICE
 from byov.registry import LOOPS
 from byov.utils.progress import progress_bar
 
@@ -71,7 +72,7 @@ class _EgoExoEvalMixin:
                 self.runner.call_hook(
                     f'after_{self._stage}_iter', batch_idx=idx, data_batch=data_batch,
                     outputs=outputs)
-        records = collect_results(records, len(dataloader.dataset), device='cpu')
+        records = collect_results(records, len(dataloader.dataset), device=COLLECT_DEVICE)
         if not is_main_process():
             return None
         return EmbeddingSet.from_records(records, split=desc)
