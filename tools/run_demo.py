@@ -123,8 +123,34 @@ class _LogLines:
             self.file.write(text + '\n')
 
 
+def with_heartbeat(what, fn, quiet_for=HEARTBEAT_S):
+    """Call ``fn()`` in a thread; while it runs, print a line every ``quiet_for`` s."""
+    outcome = {}
+
+    def call():
+        try:
+            outcome['value'] = fn()
+        except BaseException as error:  # re-raised below, in the caller's thread
+            outcome['error'] = error
+
+    worker = threading.Thread(target=call, daemon=True)
+    start = time.time()
+    worker.start()
+    while True:
+        worker.join(quiet_for)
+        if not worker.is_alive():
+            break
+        print(f'  ... {what} ({time.time() - start:.0f} s)', flush=True)
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
+
+
 def ensure_dataset(data_root, seed):
-    from byov.datasets.synthetic import LABEL_FILE, generate_synthetic_egoexo
+    print('Loading byov (torch, mmengine, mmaction2) ...', flush=True)
+    synthetic = with_heartbeat('loading byov', _import_synthetic)
+    LABEL_FILE, generate_synthetic_egoexo = (synthetic.LABEL_FILE,
+                                             synthetic.generate_synthetic_egoexo)
     if osp.isfile(osp.join(data_root, LABEL_FILE)):
         print(f'Synthetic benchmark found in {data_root}')
         return
@@ -132,6 +158,11 @@ def ensure_dataset(data_root, seed):
     start = time.time()
     generate_synthetic_egoexo(data_root, seed=seed, workers=2, progress=True)
     print(f'  done in {time.time() - start:.0f} s', flush=True)
+
+
+def _import_synthetic():
+    import byov.datasets.synthetic as synthetic
+    return synthetic
 
 
 def main():
