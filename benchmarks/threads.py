@@ -12,8 +12,9 @@ the built-in synthetic benchmark, generated if absent) for a few epochs with:
 
 The variants take turns within each repeat, so a change in the machine's load touches
 them alike. It prints, per variant, the threads the run used, its wall time, mmengine's
-mean time per iteration and the CPU time, and each as a ratio to the fastest variant.
-Wall times on a shared machine move with its load; compare the ratios of one run.
+mean time per iteration and the CPU time (each the best of the repeats: other load only
+ever adds time), and the ratios to the fastest variant. Wall times on a shared machine
+move with its load; compare the ratios of one run.
 """
 import argparse
 import json
@@ -40,6 +41,8 @@ def parse_args():
     parser.add_argument('--cache-dir', default=None,
                         help="frame cache folder (default: the config's)")
     parser.add_argument('--work-dir', default='work_dirs/benchmark_threads')
+    parser.add_argument('--table', metavar='JSON',
+                        help="only print the table of an earlier run's threads.json")
     return parser.parse_args()
 
 
@@ -93,14 +96,12 @@ def _walk(top):
             yield osp.join(base, f)
 
 
-def median(values):
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
 def main():
     args = parse_args()
+    if args.table:
+        with open(args.table) as f:
+            print_table(json.load(f))
+        return
     data_root = osp.abspath(args.data_root)
     from byov.datasets.synthetic import LABEL_FILE, generate_synthetic_egoexo
     if not osp.isfile(osp.join(data_root, LABEL_FILE)):
@@ -133,29 +134,33 @@ def main():
             print('    wall {wall:.1f} s, {iter_time:.3f} s/iter, CPU {cpu:.1f} s, '
                   '{threads} threads'.format(**runs[name][-1]), flush=True)
     load_after = os.getloadavg()
+    os.makedirs(args.work_dir, exist_ok=True)
+    out = osp.join(args.work_dir, 'threads.json')
+    record = dict(cores=cores, epochs=args.epochs, repeats=args.repeats,
+                  load_before=load_before, load_after=load_after, runs=runs)
+    with open(out, 'w') as f:
+        json.dump(record, f, indent=2)
+    print_table(record)
+    print(f'Results: {out}')
 
-    rows = {name: {key: median([r[key] for r in rs]) for key in ('wall', 'iter_time', 'cpu')}
+
+def print_table(record):
+    """The table of a run's record (``threads.json``): best of the repeats per variant."""
+    runs = record['runs']
+    rows = {name: {key: min(r[key] for r in rs) for key in ('wall', 'iter_time', 'cpu')}
             for name, rs in runs.items()}
-    for name, rs in runs.items():
-        rows[name]['threads'] = rs[0]['threads']
     best = {key: min(r[key] for r in rows.values()) for key in ('wall', 'iter_time')}
-    print(f'\nDemo training, {args.epochs} epochs x 10 iterations, {cores} cores, load '
-          f'average {load_before[0]:.1f} before / {load_after[0]:.1f} after, median of '
-          f'{args.repeats} run(s) per variant')
+    print(f'\nDemo training, {record["epochs"]} epochs x 10 iterations, {record["cores"]} '
+          f'cores, load average {record["load_before"][0]:.1f} before / '
+          f'{record["load_after"][0]:.1f} after, best of {record["repeats"]} run(s) per '
+          'variant')
     header = (f'{"variant":<22} {"threads":>7} {"wall s":>8} {"/best":>6} {"s/iter":>8} '
               f'{"/best":>6} {"CPU s":>7}')
     print(header + '\n' + '-' * len(header))
     for name, r in rows.items():
-        print(f'{name:<22} {r["threads"]!s:>7} {r["wall"]:8.1f} '
+        print(f'{name:<22} {runs[name][0]["threads"]!s:>7} {r["wall"]:8.1f} '
               f'{r["wall"] / best["wall"]:6.2f} {r["iter_time"]:8.3f} '
               f'{r["iter_time"] / best["iter_time"]:6.2f} {r["cpu"]:7.1f}')
-    os.makedirs(args.work_dir, exist_ok=True)
-    out = osp.join(args.work_dir, 'threads.json')
-    with open(out, 'w') as f:
-        json.dump(dict(cores=cores, epochs=args.epochs, repeats=args.repeats,
-                       load_before=load_before, load_after=load_after, runs=runs,
-                       medians=rows), f, indent=2)
-    print(f'Results: {out}')
 
 
 if __name__ == '__main__':
