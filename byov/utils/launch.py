@@ -83,9 +83,11 @@ def available_cores() -> int:
 
 
 def max_loader_workers(cfg) -> int:
-    """The most data-loader worker processes that one of the config's loaders starts
-    (``*_dataloader`` and the evaluation loops' ``fit_dataloader``)."""
-    loaders = [cfg.get(k) for k in cfg.keys() if k.endswith('_dataloader')]
+    """The most data-loader worker processes that one of the runner's loaders starts
+    (train, val and test, and the evaluation loops' ``fit_dataloader``; other top-level
+    variables of a config, such as a base's ``fit_dataloader`` template, are not loaders).
+    """
+    loaders = [cfg.get(k) for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     loaders += [(cfg.get(k) or {}).get('fit_dataloader') for k in ('val_cfg', 'test_cfg')]
     return max([int(loader.get('num_workers', 0)) for loader in loaders
                 if isinstance(loader, Mapping)] or [0])

@@ -90,6 +90,9 @@ def test_max_loader_workers_reads_every_loader():
     cfg.test_cfg = None
     assert max_loader_workers(cfg) == 5
     assert max_loader_workers(Config(dict(train_dataloader=None))) == 0
+    # a top-level template that no runner part reads (the dataset bases' fit_dataloader)
+    cfg = Config(dict(fit_dataloader=dict(num_workers=2), train_dataloader=dict(num_workers=0)))
+    assert max_loader_workers(cfg) == 0
 
 
 @pytest.fixture
