@@ -12,9 +12,9 @@ the built-in synthetic benchmark, generated if absent) for a few epochs with:
 
 The variants take turns within each repeat, so a change in the machine's load touches
 them alike. It prints, per variant, the threads the run used, its wall time, mmengine's
-mean time per iteration and the CPU time (each the best of the repeats: other load only
-ever adds time), and the ratios to the fastest variant. Wall times on a shared machine
-move with its load; compare the ratios of one run.
+mean time per iteration and the CPU time (each the median of the repeats), and the
+ratios to the fastest variant. Wall times on a shared machine move with its load;
+compare the ratios of one run, and look at the spread of the repeats in threads.json.
 """
 import argparse
 import json
@@ -22,6 +22,7 @@ import os
 import os.path as osp
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -145,14 +146,15 @@ def main():
 
 
 def print_table(record):
-    """The table of a run's record (``threads.json``): best of the repeats per variant."""
+    """The table of a run's record (``threads.json``): median of the repeats."""
     runs = record['runs']
-    rows = {name: {key: min(r[key] for r in rs) for key in ('wall', 'iter_time', 'cpu')}
+    rows = {name: {key: statistics.median(r[key] for r in rs)
+                   for key in ('wall', 'iter_time', 'cpu')}
             for name, rs in runs.items()}
     best = {key: min(r[key] for r in rows.values()) for key in ('wall', 'iter_time')}
     print(f'\nDemo training, {record["epochs"]} epochs x 10 iterations, {record["cores"]} '
           f'cores, load average {record["load_before"][0]:.1f} before / '
-          f'{record["load_after"][0]:.1f} after, best of {record["repeats"]} run(s) per '
+          f'{record["load_after"][0]:.1f} after, median of {record["repeats"]} run(s) per '
           'variant')
     header = (f'{"variant":<22} {"threads":>7} {"wall s":>8} {"/best":>6} {"s/iter":>8} '
               f'{"/best":>6} {"CPU s":>7}')

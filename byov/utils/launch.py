@@ -104,7 +104,7 @@ def choose_num_threads(cores: int, workers: int, torch_default: Optional[int],
     default. Loader workers run one intra-op thread each (PyTorch sets it), so the
     process's threads and its workers then never outnumber its cores: OpenMP threads
     that share a core with a worker spin at every parallel region, which made the CPU
-    demo's training steps 20x slower on 2 shared cores (docs/performance.md, "Threads").
+    demo's training steps 10-26x slower on 2 shared cores (docs/performance.md, "Threads").
     With many cores the choice is torch's default or that
     default less the workers, never more threads than torch would start.
 
