@@ -18,6 +18,11 @@ MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
+# Unless you set OMP_NUM_THREADS, each process chooses its threads from its share of the
+# cores (docs/performance.md); setting it here keeps torchrun from forcing 1 with a warning.
+if [ -z "${OMP_NUM_THREADS:-}" ]; then
+    export OMP_NUM_THREADS=1 MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} BYOV_AUTO_THREADS=1
+fi
 # TORCHRUN may name another launcher command, e.g. "python -m torch.distributed.run"
 exec ${TORCHRUN:-torchrun} \
     --nnodes="$NNODES" \

@@ -9,6 +9,10 @@
 
     python tools/run_demo.py [--work-dir work_dirs/demo] [--epochs N]
 
+Every step shows its progress on the console (a bar, or a line every few seconds with
+the loss and the time left); each tool's whole output, and its log file with the
+environment and config, are in the work dir.
+
 What it shows and what it does not: see docs/getting_started.md. The tiny frame
 encoder has no semantic features, so expect BYOV to stay near its untrained encoder and
 every row to be read against the time-only floor.
@@ -17,8 +21,10 @@ import argparse
 import json
 import os
 import os.path as osp
+import queue
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -29,6 +35,7 @@ ROWS = [  # (row name, config, checkpoint: None = no weights, 'trained' = the de
     ('BYOV untrained', DEMO_CONFIG, None),
     ('BYOV trained', DEMO_CONFIG, 'trained'),
 ]
+HEARTBEAT_S = 10  # the longest the console stays silent while a tool runs
 
 
 def parse_args():
@@ -46,30 +53,116 @@ def parse_args():
     return parser.parse_args()
 
 
-def run(cmd, log_path):
-    """Run a tool in its own process (own logger and default scope), log to a file."""
+def run(cmd, log_path, quiet_for=HEARTBEAT_S):
+    """Run a tool in its own process (own logger and default scope). Its output goes to
+    the console as it comes (progress bars included) and to ``log_path``; after
+    ``quiet_for`` seconds without output (e.g. while it imports its libraries) a line
+    says it is still running."""
     print('$ ' + ' '.join(cmd), flush=True)
     start = time.time()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    chunks = queue.Queue()
+    reader = threading.Thread(target=_read_chunks, args=(proc.stdout, chunks), daemon=True)
+    reader.start()
+    console = getattr(sys.stdout, 'buffer', None)
     with open(log_path, 'w') as log:
-        proc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, BYOV_NO_PROGRESS='1'))
-    if proc.returncode != 0:
+        lines = _LogLines(log)
+        last, line_start = time.time(), True
+        while True:
+            try:
+                chunk = chunks.get(timeout=1)
+            except queue.Empty:
+                if time.time() - last >= quiet_for:
+                    print(f'{"" if line_start else chr(10)}  ... {cmd[1]} still running '
+                          f'({time.time() - start:.0f} s)', flush=True)
+                    last, line_start = time.time(), True
+                continue
+            if chunk is None:
+                break
+            last, line_start = time.time(), chunk.endswith(b'\n')
+            if console is not None:
+                console.write(chunk)
+                console.flush()
+            lines.feed(chunk)
+        lines.close()
+    returncode = proc.wait()
+    if returncode != 0:
         with open(log_path) as log:
             tail = ''.join(log.readlines()[-40:])
-        sys.exit(f'{cmd[1]} failed (exit {proc.returncode}); last lines of {log_path}:\n'
+        sys.exit(f'{cmd[1]} failed (exit {returncode}); last lines of {log_path}:\n'
                  f'{tail}')
     print(f'  done in {time.time() - start:.0f} s (log: {log_path})', flush=True)
 
 
+def _read_chunks(stream, chunks):
+    for chunk in iter(lambda: stream.read1(4096), b''):
+        chunks.put(chunk)
+    chunks.put(None)
+
+
+class _LogLines:
+    """Writes the text a terminal would keep: of a line redrawn with carriage returns
+    (a progress bar), only its last state; blank lines are dropped."""
+
+    def __init__(self, file):
+        self.file = file
+        self.pending = b''
+
+    def feed(self, chunk: bytes) -> None:
+        *lines, self.pending = (self.pending + chunk).split(b'\n')
+        for line in lines:
+            self._write(line)
+
+    def close(self) -> None:
+        self._write(self.pending)
+        self.pending = b''
+
+    def _write(self, line: bytes) -> None:
+        text = line.rstrip(b'\r').split(b'\r')[-1].decode(errors='replace').rstrip()
+        if text:
+            self.file.write(text + '\n')
+
+
+def with_heartbeat(what, fn, quiet_for=HEARTBEAT_S):
+    """Call ``fn()`` in a thread; while it runs, print a line every ``quiet_for`` s."""
+    outcome = {}
+
+    def call():
+        try:
+            outcome['value'] = fn()
+        except BaseException as error:  # re-raised below, in the caller's thread
+            outcome['error'] = error
+
+    worker = threading.Thread(target=call, daemon=True)
+    start = time.time()
+    worker.start()
+    while True:
+        worker.join(quiet_for)
+        if not worker.is_alive():
+            break
+        print(f'  ... {what} ({time.time() - start:.0f} s)', flush=True)
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
+
+
 def ensure_dataset(data_root, seed):
-    from byov.datasets.synthetic import LABEL_FILE, generate_synthetic_egoexo
+    print('Loading byov (torch, mmengine, mmaction2) ...', flush=True)
+    synthetic = with_heartbeat('loading byov', _import_synthetic)
+    LABEL_FILE, generate_synthetic_egoexo = (synthetic.LABEL_FILE,
+                                             synthetic.generate_synthetic_egoexo)
     if osp.isfile(osp.join(data_root, LABEL_FILE)):
         print(f'Synthetic benchmark found in {data_root}')
         return
     print(f'Generating the synthetic benchmark into {data_root} ...', flush=True)
     start = time.time()
-    generate_synthetic_egoexo(data_root, seed=seed, workers=2)
+    generate_synthetic_egoexo(data_root, seed=seed, workers=2, progress=True)
     print(f'  done in {time.time() - start:.0f} s', flush=True)
+
+
+def _import_synthetic():
+    import byov.datasets.synthetic as synthetic
+    return synthetic
 
 
 def main():
@@ -91,7 +184,8 @@ def main():
         if args.epochs is not None:
             opts.append(f'train_cfg.max_epochs={args.epochs}')
         run([sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir', train_dir,
-             '--seed', str(args.seed), '--no-validate', '--cfg-options', *opts],
+             '--seed', str(args.seed), '--no-validate', '--brief-console',
+             '--cfg-options', *opts],
             osp.join(work_dir, 'train.log'))
     checkpoint = _last_checkpoint(train_dir)
 
@@ -100,7 +194,7 @@ def main():
         row_dir = osp.join(work_dir, name.split(' (')[0].replace(' ', '_'))
         ckpt = checkpoint if weights == 'trained' else 'none'
         run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', row_dir,
-             '--cfg-options', *data_opts, f'randomness.seed={args.seed}'],
+             '--brief-console', '--cfg-options', *data_opts, f'randomness.seed={args.seed}'],
             osp.join(row_dir + '.log'))
         with open(osp.join(row_dir, 'results.json')) as f:
             rows[name] = json.load(f)['metrics']

@@ -17,9 +17,10 @@ import sys
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import check_data_available, setup_data
-from byov.engine.runner import ByovRunner
+from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import setup_distributed, setup_pin_memory, setup_work_dir
+from byov.utils.launch import (setup_distributed, setup_model_wrapper, setup_pin_memory,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -51,6 +52,10 @@ def parse_args():
     parser.add_argument('--cache-dir', help='frame cache folder of every loader')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--brief-console', action='store_true',
+        help='log the environment, config and hook order to the log file only, not to '
+        'the console')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     if args.dump and not args.dump.endswith('.npz'):
@@ -78,6 +83,7 @@ def merge_args(cfg, args):
     cfg.partial_load = args.partial_load  # read by ByovRunner when it loads load_from
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    setup_model_wrapper(cfg, args.launcher)
     if args.temporal_crop is not None:
         add_temporal_crop(cfg, args.temporal_crop, args.crop_seed)
     if args.dump:
@@ -122,7 +128,10 @@ def main():
     setup_tool_process()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_available(cfg)  # before the (slow) model build
-    runner = ByovRunner.from_cfg(cfg)  # weights-only, key-checked loading
+    threads = setup_threads(cfg)  # after merge_args dropped the training loaders
+    # weights-only, key-checked loading; --brief-console: the set-up report in the log only
+    runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
+    runner.logger.info(threads)
     runner.test()
 
 

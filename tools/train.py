@@ -10,10 +10,11 @@ import sys
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
-from byov.engine.runner import ByovRunner
+from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (setup_amp, setup_distributed, setup_pin_memory, setup_resume,
-                               setup_work_dir)
+from byov.utils.launch import (setup_amp, setup_auto_scale_lr, setup_distributed,
+                               setup_model_wrapper, setup_pin_memory, setup_resume,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -26,6 +27,10 @@ def parse_args():
         'checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (GPU only; ignored on CPU)')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by the total batch size (processes x batch per '
+        'process) over the config\'s auto_scale_lr.base_batch_size')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
@@ -42,6 +47,10 @@ def parse_args():
     parser.add_argument('--cache-dir', help='frame cache folder of every loader')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--brief-console', action='store_true',
+        help='log the environment, config and hook order to the log file only, not to '
+        'the console')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -67,6 +76,9 @@ def merge_args(cfg, args):
     cfg.randomness = randomness
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.auto_scale_lr:
+        setup_auto_scale_lr(cfg)
+    setup_model_wrapper(cfg, args.launcher)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -80,7 +92,10 @@ def main():
     setup_tool_process()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_available(cfg, TRAIN_LOADER_KEYS)  # before the (slow) model build
-    runner = ByovRunner.from_cfg(cfg)  # weights-only, key-checked loading
+    threads = setup_threads(cfg)
+    # weights-only, key-checked loading; --brief-console: the set-up report in the log only
+    runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
+    runner.logger.info(threads)
     if runner.distributed:
         # every rank says it is there (mmengine's logger speaks on rank 0 only)
         print(f'[byov] rank {runner.rank} of {runner.world_size} ready '

@@ -24,6 +24,7 @@ from byov.engine.provenance import dataset_provenance, runner_provenance, tempor
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
                              evaluate_embedding_sets, video_record)
+from byov.evaluation.metrics.base import COLLECT_DEVICE
 from byov.registry import LOOPS
 from byov.utils.progress import progress_bar
 
@@ -72,7 +73,7 @@ class _EgoExoEvalMixin:
                 self.runner.call_hook(
                     f'after_{self._stage}_iter', batch_idx=idx, data_batch=data_batch,
                     outputs=outputs)
-        records = collect_results(records, len(dataloader.dataset), device='cpu')
+        records = collect_results(records, len(dataloader.dataset), device=COLLECT_DEVICE)
         if not is_main_process():
             return None
         return EmbeddingSet.from_records(records, split=split)

@@ -142,3 +142,37 @@ class ByovRunner(Runner):
         self.logger.info(f'Load checkpoint from {filename} ({len(keep)} keys, '
                          f'{mode} loading, weights only)')
         return checkpoint
+
+
+class BriefConsoleRunner(ByovRunner):
+    """:class:`ByovRunner` whose console skips the set-up report (``--brief-console``).
+
+    At start-up mmengine's Runner logs the system and runtime environment, the whole
+    config and the order of the hooks: some 300 lines before the first epoch. This runner
+    sends them to the log file only; the console shows warnings and errors during set-up
+    and one line naming the log file that holds the report. The main job
+    (``tools/run_demo.py``) uses it through ``--brief-console``.
+    """
+
+    def _log_env(self, env_cfg: dict) -> None:
+        # the first thing the Runner logs, right after building its logger
+        self._quieted = [(h, h.level) for h in _console_handlers(self.logger)]
+        for handler, level in self._quieted:
+            handler.setLevel(max(level, logging.WARNING))
+        super()._log_env(env_cfg)
+
+    def __init__(self, *args, **kwargs) -> None:
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            for handler, level in getattr(self, '_quieted', []):
+                handler.setLevel(level)
+        files = [h.baseFilename for h in self.logger.handlers
+                 if isinstance(h, logging.FileHandler)]
+        if files:
+            self.logger.info(f'Environment, config and hooks: in {files[0]}')
+
+
+def _console_handlers(logger: logging.Logger) -> list:
+    return [h for h in logger.handlers
+            if type(h) is logging.StreamHandler]  # not its FileHandler subclass

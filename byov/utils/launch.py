@@ -2,12 +2,19 @@
 
 Shared by ``tools/train.py`` and ``tools/test.py`` so both read the same way.
 """
+import inspect
 import os
 import os.path as osp
 import warnings
+from typing import Mapping, Optional, Tuple
 
 import torch
 import torch.distributed as torch_dist
+from torch.nn.parallel import DistributedDataParallel
+
+#: Set to 1 by tools/dist_*.sh when they, not the user, set OMP_NUM_THREADS (which keeps
+#: torchrun from overriding it with a warning); the thread policy then still chooses.
+AUTO_THREADS_ENV = 'BYOV_AUTO_THREADS'
 
 
 def setup_distributed(cfg, launcher: str) -> None:
@@ -35,8 +42,128 @@ def setup_distributed(cfg, launcher: str) -> None:
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
-    wrapper.setdefault('broadcast_buffers', False)
     cfg.model_wrapper_cfg = wrapper
+
+
+def setup_model_wrapper(cfg, launcher: str) -> None:
+    """Ask DDP not to re-broadcast the buffers at every forward.
+
+    byov's buffers (positional tables, normalisation constants) are the same on every
+    rank, so syncing them before each forward only costs time; mmengine passes
+    ``broadcast_buffers=False`` for this, which torch 2.13 deprecates (with a warning per
+    rank) in favour of ``forward_sync_buffers=False``. This picks the argument the
+    installed torch knows, unless the config's ``model_wrapper_cfg`` sets either. Without
+    ``device_ids`` DDP uses the device the model is on (mmengine moved it to the local
+    rank's GPU); :func:`setup_distributed` sets ``device_ids=None`` on CPUs.
+    """
+    if launcher == 'none':
+        return
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    if wrapper['type'] not in ('MMDistributedDataParallel', DistributedDataParallel):
+        return  # another wrapper: its own arguments
+    if 'broadcast_buffers' not in wrapper and 'forward_sync_buffers' not in wrapper:
+        wrapper[_buffer_sync_argument()] = False
+    wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg = wrapper
+
+
+def _buffer_sync_argument() -> str:
+    params = inspect.signature(DistributedDataParallel.__init__).parameters
+    return 'forward_sync_buffers' if 'forward_sync_buffers' in params else 'broadcast_buffers'
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on: its affinity mask where the OS has one
+    (``taskset``, cgroup cpusets, slurm's ``--cpus-per-task``), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def max_loader_workers(cfg) -> int:
+    """The most data-loader worker processes that one of the runner's loaders starts
+    (train, val and test, and the evaluation loops' ``fit_dataloader``; other top-level
+    variables of a config, such as a base's ``fit_dataloader`` template, are not loaders).
+    """
+    loaders = [cfg.get(k) for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    loaders += [(cfg.get(k) or {}).get('fit_dataloader') for k in ('val_cfg', 'test_cfg')]
+    return max([int(loader.get('num_workers', 0)) for loader in loaders
+                if isinstance(loader, Mapping)] or [0])
+
+
+def choose_num_threads(cores: int, workers: int, torch_default: Optional[int],
+                       env: Mapping[str, str], procs_per_node: int = 1,
+                       requested: Optional[int] = None) -> Tuple[int, str]:
+    """The intra-op threads of a training or testing process, and why.
+
+    In order: the config's ``env_cfg.num_threads``; else ``OMP_NUM_THREADS`` set by the
+    user; else the cores left to this process once its data-loader workers have one
+    each, ``cores // procs_per_node - workers``, at least 1 and at most torch's own
+    default. Loader workers run one intra-op thread each (PyTorch sets it), so the
+    process's threads and its workers then never outnumber its cores: OpenMP threads
+    that share a core with a worker spin at every parallel region, which made the CPU
+    demo's training steps 10-26x slower on 2 shared cores (docs/performance.md, "Threads").
+    With many cores the choice is torch's default or that
+    default less the workers, never more threads than torch would start.
+
+    Args:
+        cores: the CPU cores available to the job on this machine.
+        workers: the most loader workers one loader starts (:func:`max_loader_workers`).
+        torch_default: torch's thread count before any change (``None``: unknown, e.g.
+            when a launcher set ``OMP_NUM_THREADS``; then ``cores`` bounds it).
+        env: the environment (``OMP_NUM_THREADS``, :data:`AUTO_THREADS_ENV`).
+        procs_per_node: training processes sharing this machine's cores.
+        requested: ``env_cfg.num_threads`` (``None``: not set).
+
+    Returns:
+        ``(threads, reason)``; ``reason`` is a phrase for the log.
+    """
+    if requested is not None:
+        if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
+            raise ValueError(f'env_cfg.num_threads must be a positive integer or None '
+                             f'(chosen from the cores), got {requested!r}.')
+        return requested, 'env_cfg.num_threads'
+    omp = env.get('OMP_NUM_THREADS', '').strip()
+    if omp and env.get(AUTO_THREADS_ENV) != '1':
+        first = omp.split(',')[0].strip()
+        if not first.isdigit() or int(first) < 1:
+            raise ValueError(f'OMP_NUM_THREADS={omp!r} is not a positive integer; set it '
+                             'to one (e.g. OMP_NUM_THREADS=4) or unset it to let byov '
+                             'choose from the cores.')
+        return int(first), 'OMP_NUM_THREADS'
+    per_process = max(1, cores // max(1, procs_per_node))
+    limit = per_process if torch_default is None else min(torch_default, per_process)
+    threads = max(1, min(limit, per_process - workers))
+    procs = f', {procs_per_node} processes' if procs_per_node > 1 else ''
+    return threads, f'{cores} cores, {workers} loader workers{procs}'
+
+
+def setup_threads(cfg, env: Optional[Mapping[str, str]] = None) -> str:
+    """Set the main process's intra-op threads by :func:`choose_num_threads` and return
+    a line for the log. Loader workers keep PyTorch's one thread each and OpenCV's
+    threads follow ``env_cfg.mp_cfg.opencv_num_threads`` (mmengine sets them)."""
+    env = os.environ if env is None else env
+    # a launcher's OMP_NUM_THREADS=1 also set torch's default: unknown then
+    torch_default = None if env.get(AUTO_THREADS_ENV) == '1' else torch.get_num_threads()
+    # torchrun's processes share the machine's cores; slurm gives each task its own
+    # (--cpus-per-task, seen in the affinity mask)
+    procs = int(env.get('LOCAL_WORLD_SIZE', 1)) if cfg.get('launcher', 'none') != 'none' \
+        else 1
+    threads, reason = choose_num_threads(
+        available_cores(), max_loader_workers(cfg), torch_default, env,
+        procs_per_node=procs, requested=(cfg.get('env_cfg') or {}).get('num_threads'))
+    torch.set_num_threads(threads)
+    if reason != 'OMP_NUM_THREADS' and env is os.environ:
+        # for processes started from here, and so that mmengine does not set 1 with a
+        # warning in distributed runs
+        for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+            if env.get(AUTO_THREADS_ENV) == '1' or not env.get(name, '').strip():
+                env[name] = str(threads)
+        env.pop(AUTO_THREADS_ENV, None)
+    return (f'Intra-op threads: {threads} ({reason}; set env_cfg.num_threads or '
+            'OMP_NUM_THREADS to choose)')
 
 
 def setup_work_dir(cfg, config_path: str, work_dir=None) -> None:
@@ -97,3 +224,27 @@ def setup_resume(cfg, resume) -> None:
             raise FileNotFoundError(f'--resume {resume}: no such checkpoint file.')
         cfg.resume = True
         cfg.load_from = resume
+
+
+def setup_auto_scale_lr(cfg) -> None:
+    """``--auto-scale-lr``: switch on mmengine's linear learning-rate scaling.
+
+    The config's ``auto_scale_lr.base_batch_size`` is the total batch size its learning
+    rate was set for (the schedules in ``configs/_base_/schedules`` carry it); mmengine
+    then multiplies the lr by (processes x ``train_dataloader.batch_size``) /
+    ``base_batch_size`` and logs the factor.
+    """
+    scale = cfg.get('auto_scale_lr')
+    base = (scale or {}).get('base_batch_size')
+    if base is None:
+        raise ValueError(
+            '--auto-scale-lr: the config has no auto_scale_lr.base_batch_size (the total '
+            'batch size its learning rate was set for). Add '
+            'auto_scale_lr = dict(enable=False, base_batch_size=N) to the config, or pass '
+            '--cfg-options auto_scale_lr.base_batch_size=N.')
+    if isinstance(base, bool) or not isinstance(base, int) or base < 1:
+        raise ValueError(f'--auto-scale-lr: auto_scale_lr.base_batch_size must be a positive '
+                         f'integer, got {base!r}.')
+    scale = dict(scale)
+    scale['enable'] = True
+    cfg.auto_scale_lr = scale

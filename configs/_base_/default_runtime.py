@@ -20,8 +20,12 @@ default_hooks = dict(
 
 env_cfg = dict(
     cudnn_benchmark=False,
+    # loader workers: forked, OpenCV single-threaded (PyTorch gives each one thread)
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo on CPU-only machines
+    # intra-op threads of each training/testing process; None: OMP_NUM_THREADS if set,
+    # else the process's cores less its loader workers (docs/performance.md, "Threads")
+    num_threads=None,
 )
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)

@@ -10,7 +10,7 @@ import torch
 
 from byov.datasets.samplers import EpochAwareSampler
 from byov.utils.checkpoint import load_checkpoint_file
-from tiny_run import build_runner, free_port, run_tool, tiny_config, write_config
+from tiny_run import ROOT, build_runner, free_port, run_tool, tiny_config, write_config
 
 
 @pytest.mark.parametrize('length', [6, 5])
@@ -41,9 +41,13 @@ def test_two_process_evaluation_equals_one_process(tiny_synthetic, tmp_path, one
     cfg.test_dataloader.dataset.indices = 3
     path = write_config(cfg, str(tmp_path / 'eval.py'))
     two = str(tmp_path / 'two')
+    debris = osp.join(ROOT, '.dist_test')  # mmengine's file-based gathering's folder
+    had_debris = osp.exists(debris)
     proc = run_tool(['tools/dist_test.sh', path, 'none', '2', '--work-dir', two],
                     PORT=str(free_port()))
     assert 'Distributed launcher: pytorch' in proc.stdout + proc.stderr
+    assert had_debris or not osp.exists(debris), 'dist_test.sh left .dist_test/ behind'
+    assert 'broadcast_buffers' not in proc.stdout + proc.stderr
 
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
         cfg[key] = None  # as tools/test.py

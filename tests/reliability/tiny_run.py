@@ -114,7 +114,9 @@ def build_runner(cfg: Config, seed: int = 0, **changes):
     for module in (cfg.get('custom_imports') or {}).get('imports', []):
         importlib.import_module(module)
     register_all_modules()
+    from byov.utils.launch import setup_pin_memory
     cfg = copy.deepcopy(cfg)
+    setup_pin_memory(cfg)  # as the tools: no pinned memory (and its warning) without CUDA
     cfg.randomness = dict(seed=seed, deterministic=True)
     cfg.experiment_name = f'reliability_{os.getpid()}_{next(_run_ids)}'
     if changes:

@@ -32,3 +32,10 @@ def test_run_demo_prints_one_table_with_four_rows(tiny_synthetic, tmp_path):
     for name in rows:
         assert name in proc.stdout
     assert (work_dir / 'demo_results.md').read_text().count('\n') >= 6
+    # progress on the console, the set-up report (environment, config) in the log files
+    assert 'Epoch(train) [1][' in proc.stdout and 'Results written to' in proc.stdout
+    assert 'System environment' not in proc.stdout and 'Config:' not in proc.stdout
+    logs = [osp.join(base, f) for base, _, files in os.walk(work_dir / 'byov_trained')
+            for f in files if f.endswith('.log')]
+    assert logs and 'System environment' in open(logs[0]).read()
+    assert 'Intra-op threads:' in (work_dir / 'train.log').read_text()

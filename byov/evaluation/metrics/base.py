@@ -18,6 +18,12 @@ from mmengine.evaluator import BaseMetric
 from byov.evaluation.embedding_set import EmbeddingSet, video_record
 
 
+#: How ranks send their results to rank 0: mmengine's 'gpu' means through the process
+#: group (gloo on CPUs, NCCL on GPUs); its 'cpu' goes through files in a '.dist_test'
+#: folder that it creates in the working directory and leaves there.
+COLLECT_DEVICE = 'gpu'
+
+
 class EgoExoMetric(BaseMetric):
     """Base of the AE2 task metrics.
 
@@ -26,11 +32,17 @@ class EgoExoMetric(BaseMetric):
     :meth:`figure_options` the options a figure must share with them.
 
     Args:
-        collect_device, prefix, collect_dir: as :class:`mmengine.evaluator.BaseMetric`.
+        collect_device, prefix, collect_dir: as :class:`mmengine.evaluator.BaseMetric`
+            (default device: :data:`COLLECT_DEVICE`).
             The default prefix is 'ae2', so keys read e.g. ``ae2/f1_regular``.
     """
     default_prefix: Optional[str] = 'ae2'
     requires_fit_split: bool = False
+
+    def __init__(self, collect_device: str = COLLECT_DEVICE, prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix,
+                         collect_dir=collect_dir)
 
     # ------------------------------------------------------------------ the task
     def compute(self, eval_set: EmbeddingSet,

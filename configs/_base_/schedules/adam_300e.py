@@ -8,6 +8,6 @@ optim_wrapper = dict(
 
 param_scheduler = []  # constant learning rate, as the reference
 
-# The reference used batch 1 on one GPU; set auto_scale_lr.enable=True to scale the lr
-# linearly when the total batch differs.
+# The reference used batch 1 on one GPU: the total batch this lr is for.
+# tools/train.py --auto-scale-lr scales the lr by (total batch / base_batch_size).
 auto_scale_lr = dict(enable=False, base_batch_size=1)

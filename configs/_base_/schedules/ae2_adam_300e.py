@@ -9,4 +9,5 @@ optim_wrapper = dict(
 
 param_scheduler = []  # constant learning rate, as the reference
 
+# AE2 trained with batch 2: the total batch this lr is for (tools/train.py --auto-scale-lr)
 auto_scale_lr = dict(enable=False, base_batch_size=2)

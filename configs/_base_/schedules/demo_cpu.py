@@ -8,4 +8,5 @@ optim_wrapper = dict(
 
 param_scheduler = []
 
+# the total batch this lr was chosen for (tools/train.py --auto-scale-lr)
 auto_scale_lr = dict(enable=False, base_batch_size=4)
