@@ -152,12 +152,13 @@ def test_train_py_scales_the_lr_by_total_batch_over_base(tmp_path):
     args = argparse.Namespace(
         config='demo.py', work_dir=str(tmp_path), launcher='none', amp=False, resume=None,
         seed=0, diff_rank_seed=False, deterministic=False, no_validate=True,
-        auto_scale_lr=True, cfg_options={'auto_scale_lr.base_batch_size': 1})
+        auto_scale_lr=True, cfg_options={'auto_scale_lr.base_batch_size': 1},
+        data_root=None, cache_dir=None, brief_console=False)
     cfg = merge_args(cfg, args)
     base_lr = cfg.optim_wrapper.optimizer.lr
     assert cfg.train_dataloader.batch_size == 4
     runner = Runner(model=torch.nn.Linear(2, 2), work_dir=str(tmp_path),
-                    experiment_name=f'scale_lr_{os.getpid()}')
+                    experiment_name=f'scale_lr_{os.getpid()}', default_scope='byov')
     optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
     runner._train_dataloader = cfg.train_dataloader
     runner.scale_lr(optim_wrapper, cfg.auto_scale_lr)

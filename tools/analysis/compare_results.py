@@ -114,7 +114,8 @@ def main(argv=None):
         try:
             paths = expand(args.results)
             # the same refusal as without --seeds: runs on other data or protocol options
-            collect_results(paths, args.names,
+            # (one name per file: runs of the same row differ only in their seed)
+            collect_results(paths, [str(i) for i in range(len(paths))],
                             mismatch='mark' if args.allow_mismatch else 'error')
             sections = seed_tables(paths, args)
         except (OSError, ValueError) as err:

@@ -15,8 +15,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from byov.box_inputs import unpack_boxes
-from byov.registry import MODELS  # noqa: I001  (applies byov's upstream workarounds first)
-from mmaction.models.backbones import ResNet
+from byov.registry import MODELS
 from .roi_align import roi_align
 
 
@@ -74,7 +73,10 @@ class ObjectCentricEncoder(BaseModule):
         self.weigh_by_confidence = weigh_by_confidence
         self.chunk_size = chunk_size
         self.out_channels = embed_dims
-        self.backbone = ResNet(depth=depth, pretrained=pretrained, num_stages=3,
+        # imported here, not with the module: importing byov leaves mmaction2 alone
+        from byov.utils.compat import import_mmaction_models
+        resnet = import_mmaction_models().backbones.ResNet
+        self.backbone = resnet(depth=depth, pretrained=pretrained, num_stages=3,
                                out_indices=(0, 2), strides=(1, 2, 2), dilations=(1, 1, 1))
         mid_channels = self.backbone.feat_dim // 4  # stage 1 is a quarter of stage 3
         self.proj_local = nn.Linear(mid_channels * roi_size * roi_size, dims)
