@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-VIEWS = ('regular', 'ego2exo', 'exo2ego')
+from byov.structures import EVAL_VIEWS
 
 
 class VideoRuns(NamedTuple):
@@ -124,10 +124,10 @@ def check_views(name: str, views) -> tuple:
     if isinstance(views, str):
         views = (views,)
     views = tuple(views)
-    unknown = [v for v in views if v not in VIEWS]
+    unknown = [v for v in views if v not in EVAL_VIEWS]
     if unknown or not views:
-        raise ValueError(f'{name} must be a non-empty subset of {VIEWS}, got {views}')
-    return tuple(v for v in VIEWS if v in views)
+        raise ValueError(f'{name} must be a non-empty subset of {EVAL_VIEWS}, got {views}')
+    return tuple(v for v in EVAL_VIEWS if v in views)
 
 
 def view_masks(is_ego: np.ndarray, view: str, side: str) -> np.ndarray:

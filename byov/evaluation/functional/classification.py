@@ -19,13 +19,14 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import f1_score
 
-from ._checks import (VIEWS, check_embeds, check_is_ego, check_labels, check_two_classes,
-                      check_views, view_masks)
+from byov.structures import EVAL_VIEWS
+from ._checks import (check_embeds, check_is_ego, check_labels, check_two_classes, check_views,
+                      view_masks)
 from .ovo_svc import MAX_KERNEL_MB, OvoSVC, default_n_jobs, fit_svms
 
 
 def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_labels,
-                         eval_is_ego, *, views: Sequence[str] = VIEWS,
+                         eval_is_ego, *, views: Sequence[str] = EVAL_VIEWS,
                          n_jobs: Optional[int] = None, cache_size: float = 200,
                          precompute_kernel: Optional[bool] = None,
                          max_kernel_mb: float = MAX_KERNEL_MB,
