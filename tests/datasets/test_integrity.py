@@ -1,7 +1,6 @@
 """Damaged data is reported all at once (tools/data/check_dataset.py and the loaders'
 own errors), dataset_stats refuses it, and a video whose container header over-states
 its frame count is used with its decoded frames, as AE2 uses it."""
-import importlib.util
 import logging
 import os.path as osp
 import pickle
@@ -15,6 +14,7 @@ from mmengine.logging import MMLogger
 
 from byov.datasets import DatasetProblemsError, EgoExoVideoDataset, probe_video
 from byov.datasets.integrity import header_frame_count
+from tests.scripts import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG = osp.join(REPO, 'configs', '_base_', 'datasets', 'ae2_break_eggs.py')
@@ -23,11 +23,7 @@ SPLITS = {'train': {'ego': ['e_a', 'e_b', 'e_c'], 'exo': ['x_a', 'x_b', 'x_c']},
 
 
 def _tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        osp.basename(relpath)[:-3], osp.join(REPO, 'tools', relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join('tools', relpath))
 
 
 def _edit_labels(root, fn):
