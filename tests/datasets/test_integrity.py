@@ -127,15 +127,21 @@ class _ListHandler(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def test_header_overstating_the_frame_count(tmp_path):
-    """Decoded frames are trusted; labels that follow the header's count are cut to the
-    decoded frames (AE2 cuts per-frame data to the video); the check says by how much."""
+def _dataset_with_overstated_video(tmp_path):
+    """A csv dataset whose train split also lists ego/e_h.avi: 11 frames, header 15."""
     root = str(tmp_path / 'd')
     make_ae2(root, 'csv', splits={'train': {'ego': ['e_a'], 'exo': ['x_a']}})
     path = osp.join(root, 'ego', 'e_h.avi')
     _avi_with_overstated_header(path, 15, 11, video_id=90)
     with open(osp.join(root, 'ego', 'train.csv'), 'a') as f:
         f.write('e_h.avi\n')
+    return root, path
+
+
+def test_header_overstating_the_frame_count(tmp_path):
+    """Decoded frames are trusted; labels that follow the header's count are cut to the
+    decoded frames (AE2 cuts per-frame data to the video); the check says by how much."""
+    root, path = _dataset_with_overstated_video(tmp_path)
     _edit_labels(root, lambda labels: labels.update(e_h=[0] * 6 + [1] * 6 + [2] * 3))
     decoded, announced, problems = probe_video(path)
     assert (decoded, announced, header_frame_count(path)) == (11, 15, 15)
@@ -167,12 +173,7 @@ def test_header_overstating_the_frame_count(tmp_path):
 
 
 def test_labels_matching_neither_count_are_an_error(tmp_path):
-    root = str(tmp_path / 'd')
-    make_ae2(root, 'csv', splits={'train': {'ego': ['e_a'], 'exo': ['x_a']}})
-    path = osp.join(root, 'ego', 'e_h.avi')
-    _avi_with_overstated_header(path, 15, 11, video_id=90)
-    with open(osp.join(root, 'ego', 'train.csv'), 'a') as f:
-        f.write('e_h.avi\n')
+    root, path = _dataset_with_overstated_video(tmp_path)
     _edit_labels(root, lambda labels: labels.update(e_h=[0] * 13))
     with pytest.raises(DatasetProblemsError, match=r'e_h\.avi: labels-too-long: .*has 13 '
                                                    r'labels .*decodes to 11 frames, its '
