@@ -53,6 +53,11 @@ class EgoExoDataSample(BaseDataElement):
 #: The two camera views of the benchmark, in the order of a training pair (view a, b).
 CAMERA_VIEWS = ('ego', 'exo')
 
+#: The three evaluation directions of a metric (suffixes of ``f1_*`` and ``map@k_*``):
+#: ``'regular'`` (all frames on both sides), ``'ego2exo'`` (fit or query on ego frames,
+#: score or retrieve among exo frames) and ``'exo2ego'`` (the reverse).
+EVAL_VIEWS = ('regular', 'ego2exo', 'exo2ego')
+
 #: What a model's stem reads (``model.stem.input_type`` and
 #: ``model.data_preprocessor.input_type``), mapped to the rank of one frame:
 #: ``'frames'``: normalised images ``[3, H, W]``; ``'patch_tokens'``: the frame encoder's
@@ -61,4 +66,4 @@ CAMERA_VIEWS = ('ego', 'exo')
 FRAME_RANKS = {'frames': 3, 'patch_tokens': 2, 'frame_vectors': 1}
 INPUT_TYPES = tuple(FRAME_RANKS)
 
-__all__ = ['EgoExoDataSample', 'CAMERA_VIEWS', 'FRAME_RANKS', 'INPUT_TYPES']
+__all__ = ['EgoExoDataSample', 'CAMERA_VIEWS', 'EVAL_VIEWS', 'FRAME_RANKS', 'INPUT_TYPES']

@@ -15,6 +15,7 @@ import pytest
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 import render_docs  # noqa: E402
+from byov.structures import EVAL_VIEWS  # noqa: E402
 
 SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'render_docs.py')
 
@@ -54,7 +55,7 @@ def test_readme_main_table_is_rounded_once_from_the_recorded_run():
         readme = f.read()
     for row in rows:
         m = {k.split('/')[-1]: v for k, v in row['metrics'].items()}
-        f1 = ' / '.join(_round_once(m[f'f1_{v}'], 3) for v in render_docs.VIEWS)
+        f1 = ' / '.join(_round_once(m[f'f1_{v}'], 3) for v in EVAL_VIEWS)
         assert f'| {row["name"]} | {f1} |' in readme
 
 
@@ -106,8 +107,8 @@ def test_record_seeds_and_render(tmp_path):
     runs = []
     for seed, f1 in enumerate([0.5, 0.7]):
         path = tmp_path / f'run{seed}.json'
-        metrics = {f'ae2/f1_{v}': f1 for v in render_docs.VIEWS}
-        metrics.update({f'ae2/map@10_{v}': 0.25 for v in render_docs.VIEWS},
+        metrics = {f'ae2/f1_{v}': f1 for v in EVAL_VIEWS}
+        metrics.update({f'ae2/map@10_{v}': 0.25 for v in EVAL_VIEWS},
                        **{'ae2/progression': 0.1 * seed, 'ae2/tau': 0.9})
         path.write_text(json.dumps(dict(metrics=metrics, seed=seed, versions={})))
         runs.append(str(path))
@@ -124,7 +125,7 @@ def test_record_seeds_and_render(tmp_path):
 
 def test_record_a_comparison_over_seeds(tmp_path):
     """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
-    views = render_docs.VIEWS
+    views = EVAL_VIEWS
     metrics = {str(seed): {name: {f'ae2/f1_{v}': base + seed / 10 for v in views}
                            for name, base in (('time only', 0.3), ('BYOV', 0.5))}
                for seed in (0, 1, 2)}

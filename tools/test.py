@@ -30,7 +30,7 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save embeddings and results')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. test_cfg.crop_fraction=0.5 (applied last)')
+        help='override config entries, e.g. test_dataloader.batch_size=1 (applied last)')
     parser.add_argument(
         '--temporal-crop', type=float, default=None, metavar='FRACTION',
         help='evaluate on a seeded random window of FRACTION of each eval video (a check '

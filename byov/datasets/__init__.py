@@ -1,6 +1,12 @@
 """Datasets of the AE2 ego-exo benchmark: layout parsing, frame cache, pair and
-whole-video datasets, and their transforms."""
-from . import synthetic, transforms  # noqa: F401  (registers the transforms)
+whole-video datasets, and their transforms.
+
+The synthetic benchmark's generator (``byov.datasets.synthetic``) is imported only when
+it is used: ``import byov.datasets.synthetic`` or the attribute ``byov.datasets.synthetic``.
+"""
+import importlib
+
+from . import transforms  # noqa: F401  (registers the transforms)
 from .ae2 import VideoRecord, load_labels, load_split, scan_split
 from .config_utils import check_data_available, check_data_roots, setup_data
 from .frame_cache import FrameCache, decode_video
@@ -13,3 +19,10 @@ __all__ = ['VideoRecord', 'load_labels', 'load_split', 'FrameCache', 'decode_vid
            'EgoExoPairDataset', 'EgoExoVideoDataset', 'EpochAwareSampler', 'scan_split',
            'setup_data', 'check_data_roots', 'check_data_available', 'Problem',
            'DatasetProblemsError', 'probe_video']
+
+
+def __getattr__(name):
+    """Import the synthetic generator on first use of ``byov.datasets.synthetic``."""
+    if name == 'synthetic':
+        return importlib.import_module(f'{__name__}.synthetic')
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -21,9 +21,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from byov.structures import CAMERA_VIEWS
 from .integrity import CHECK_HINT, DatasetProblemsError, Problem
 
-VIEWS = ('ego', 'exo')
 LAYOUTS = ('auto', 'csv', 'folders')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 LABEL_FILE = 'label.pickle'
@@ -57,8 +57,8 @@ class VideoRecord:
 
 def detect_layout(data_root: str, split: str) -> str:
     """Return 'csv' or 'folders' for ``data_root``, or raise naming what is missing."""
-    has_csv = all(osp.isfile(osp.join(data_root, v, f'{split}.csv')) for v in VIEWS)
-    has_folders = all(osp.isdir(osp.join(data_root, split, v)) for v in VIEWS)
+    has_csv = all(osp.isfile(osp.join(data_root, v, f'{split}.csv')) for v in CAMERA_VIEWS)
+    has_folders = all(osp.isdir(osp.join(data_root, split, v)) for v in CAMERA_VIEWS)
     if has_csv and has_folders:
         raise ValueError(
             f'{data_root} has both split lists ({{ego,exo}}/{split}.csv) and split '
@@ -185,7 +185,7 @@ def scan_split(data_root: str, split: str, layout: str = 'auto',
     lister = _list_from_csv if layout == 'csv' else _list_from_folder
     labels = load_labels(data_root) if labels is None else labels
     records, problems = [], []
-    for view in VIEWS:
+    for view in CAMERA_VIEWS:
         paths = sorted(lister(data_root, view, split, problems), key=osp.basename)
         if not paths:
             where = (osp.join(data_root, view, f'{split}.csv') if layout == 'csv'

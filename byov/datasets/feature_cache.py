@@ -49,8 +49,9 @@ import torch
 from byov.utils.progress import progress_bar
 from .frame_cache import atomic_save_npy, to_hw, video_file_name
 
-MODES = ('exact', 'compact')
-INPUT_TYPES = {'exact': 'patch_tokens', 'compact': 'frame_vectors'}  # model.input_type
+#: cache mode -> the model's ``input_type`` (one of ``byov.structures.INPUT_TYPES``)
+MODE_INPUT_TYPES = {'exact': 'patch_tokens', 'compact': 'frame_vectors'}
+MODES = tuple(MODE_INPUT_TYPES)
 DTYPES = {'exact': np.float16, 'compact': np.float32}
 # config entries that do not change the features
 IGNORED_KEYS = {'frame_encoder': ('chunk_size', 'local_files_only'),
@@ -157,7 +158,7 @@ class FeatureCache:
     @property
     def input_type(self) -> str:
         """The model's ``input_type`` for these features."""
-        return INPUT_TYPES[self.mode]
+        return MODE_INPUT_TYPES[self.mode]
 
     def path_for(self, video_path: str, view: str) -> str:
         return osp.join(self.root, view, video_file_name(video_path))

@@ -18,13 +18,13 @@ import contextlib
 import hashlib
 import os
 import os.path as osp
-import uuid
 import warnings
 from typing import Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
+from byov.utils.atomic import atomic_write
 from .integrity import Problem, VideoDecodeError
 
 try:
@@ -91,19 +91,10 @@ def video_file_name(video_path: str) -> str:
 
 
 def atomic_save_npy(path: str, array: np.ndarray) -> None:
-    """``np.save`` to a uniquely named temporary file beside ``path``, synced, then moved
-    into place with ``os.replace``: readers see the whole file or none (a leftover
-    ``*.tmp`` of a killed writer is never read)."""
-    tmp_path = f'{path}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp'
-    try:
-        with open(tmp_path, 'wb') as f:
-            np.save(f, array)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    finally:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
+    """``np.save`` through :func:`~byov.utils.atomic.atomic_write`: readers see the whole
+    file or none (a leftover ``*.tmp`` of a killed writer is never read)."""
+    with atomic_write(path) as f:
+        np.save(f, array)
 
 
 @contextlib.contextmanager

@@ -36,10 +36,15 @@ class _EgoExoEvalMixin:
     process (None before the first run and on other ranks)."""
 
     _stage = 'val'
+    _results_file = 'val_results.json'
     evaluation: Optional[EgoExoEvaluation] = None
 
-    def _init_ego_exo(self, runner, fit_dataloader, save_embeddings, results_file,
-                      dump_file):
+    def __init__(self, runner, dataloader: Union[DataLoader, Dict],
+                 evaluator: Union[Evaluator, Dict, List], fit_dataloader=None,
+                 fp16: bool = False, save_embeddings: bool = True,
+                 results_file: Optional[str] = None,
+                 dump_file: Optional[str] = None) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
         if fit_dataloader is None:
             raise ValueError(
                 f'{type(self).__name__} needs `fit_dataloader` (the train split embedded '
@@ -51,7 +56,7 @@ class _EgoExoEvalMixin:
             fit_dataloader = runner.build_dataloader(fit_dataloader, seed=runner.seed)
         self.fit_dataloader = fit_dataloader
         self.save_embeddings = save_embeddings
-        self.results_file = results_file
+        self.results_file = results_file or self._results_file
         self.dump_file = dump_file
         self.evaluation = None
 
@@ -109,7 +114,7 @@ class _EgoExoEvalMixin:
         self.evaluation = evaluation
         return evaluation.metrics
 
-    def _run_ego_exo(self) -> dict:
+    def run(self) -> dict:
         self.runner.call_hook(f'before_{self._stage}')
         self.runner.call_hook(f'before_{self._stage}_epoch')
         self.runner.model.eval()
@@ -149,25 +154,15 @@ class EgoExoValLoop(_EgoExoEvalMixin, ValLoop):
         fit_dataloader (DataLoader | dict): the fit split, whole videos.
         fp16 (bool): autocast during embedding.
         save_embeddings (bool): write ``embeddings/{split}_embeds.npy`` etc.
-        results_file (str): results file name inside the work dir.
+        results_file (str, optional): results file name inside the work dir; None:
+            ``val_results.json`` (validation) or ``results.json`` (testing).
         dump_file (str, optional): also write embeddings, labels and results into this
             ``.npz`` file (``tools/test.py --dump``; see
             :func:`byov.evaluation.dump_evaluation`).
     """
 
     _stage = 'val'
-
-    def __init__(self, runner, dataloader: Union[DataLoader, Dict],
-                 evaluator: Union[Evaluator, Dict, List], fit_dataloader=None,
-                 fp16: bool = False, save_embeddings: bool = True,
-                 results_file: str = 'val_results.json',
-                 dump_file: Optional[str] = None) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file,
-                           dump_file)
-
-    def run(self) -> dict:
-        return self._run_ego_exo()
+    _results_file = 'val_results.json'
 
 
 @LOOPS.register_module()
@@ -178,15 +173,4 @@ class EgoExoTestLoop(_EgoExoEvalMixin, TestLoop):
     """
 
     _stage = 'test'
-
-    def __init__(self, runner, dataloader: Union[DataLoader, Dict],
-                 evaluator: Union[Evaluator, Dict, List], fit_dataloader=None,
-                 fp16: bool = False, save_embeddings: bool = True,
-                 results_file: str = 'results.json',
-                 dump_file: Optional[str] = None) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_ego_exo(runner, fit_dataloader, save_embeddings, results_file,
-                           dump_file)
-
-    def run(self) -> dict:
-        return self._run_ego_exo()
+    _results_file = 'results.json'

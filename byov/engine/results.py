@@ -9,27 +9,27 @@ from typing import Optional
 import numpy as np
 from prettytable import PrettyTable
 
-from byov.evaluation.functional._checks import VIEWS
+from byov.structures import EVAL_VIEWS
 from byov.utils.atomic import atomic_write
 
 
 def format_metrics_table(metrics: dict, title: str = '') -> str:
     """Metrics of one run as a table: one row per metric family, with the regular and
     cross-view numbers side by side where the metric has them."""
-    table = PrettyTable(['metric', *VIEWS, 'value'])
+    table = PrettyTable(['metric', *EVAL_VIEWS, 'value'])
     table.title = title or None
     table.align = 'r'
     table.align['metric'] = 'l'
     grouped = {}
     for key, value in metrics.items():
-        for view in VIEWS:
+        for view in EVAL_VIEWS:
             if key.endswith('_' + view):
                 grouped.setdefault(key[:-len(view) - 1], {})[view] = value
                 break
         else:
             grouped.setdefault(key, {})['value'] = value
     for name, values in grouped.items():
-        table.add_row([name] + [_fmt(values.get(col)) for col in (*VIEWS, 'value')])
+        table.add_row([name] + [_fmt(values.get(col)) for col in (*EVAL_VIEWS, 'value')])
     return table.get_string()
 
 

@@ -18,7 +18,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from prettytable import PrettyTable
 
-_VIEW_NAMES = {'regular': 'regular', 'ego2exo': 'ego2exo', 'exo2ego': 'exo2ego'}
+from byov.structures import EVAL_VIEWS
+
+_VIEW = '(' + '|'.join(EVAL_VIEWS) + ')'
 
 
 def _plain_key(key: str) -> str:
@@ -26,10 +28,10 @@ def _plain_key(key: str) -> str:
 
 
 def _column_title(key: str) -> str:
-    match = re.fullmatch(r'f1_(regular|ego2exo|exo2ego)', key)
+    match = re.fullmatch('f1_' + _VIEW, key)
     if match:
         return f'F1 {match.group(1)}'
-    match = re.fullmatch(r'map@(\d+)_(regular|ego2exo|exo2ego)', key)
+    match = re.fullmatch(r'map@(\d+)_' + _VIEW, key)
     if match:
         return f'mAP@{match.group(1)} {match.group(2)}'
     return {'progression': 'Progression', 'tau': "Kendall's tau",
@@ -37,7 +39,7 @@ def _column_title(key: str) -> str:
 
 
 def _order(key: str) -> Tuple[int, int, str]:
-    view = next((i for i, v in enumerate(_VIEW_NAMES) if key.endswith(v)), 0)
+    view = next((i for i, v in enumerate(EVAL_VIEWS) if key.endswith(v)), 0)
     if key.startswith('f1_'):
         return (0, view, key)
     if key.startswith('map@'):

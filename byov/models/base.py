@@ -252,8 +252,9 @@ class BaseEgoExoModel(BaseModel):
     def check_inputs(self, inputs, what: str):
         """``what``: 'loss' (pairs ``[B, 2, T, *frame]``) or 'predict' (whole videos
         ``[B, L, *frame]``)."""
-        lead = 'B, 2, T' if what == 'loss' else 'B, L'
-        rank = lead.count(',') + 1 + self.frame_rank
+        lead_dims = ('B', '2', 'T') if what == 'loss' else ('B', 'L')
+        rank = len(lead_dims) + self.frame_rank
+        lead = ', '.join(lead_dims)
         if not isinstance(inputs, torch.Tensor) or inputs.dim() != rank or (
                 what == 'loss' and inputs.shape[1] != 2):
             frame = {3: '3, H, W', 2: 'N, D', 1: 'D'}[self.frame_rank]

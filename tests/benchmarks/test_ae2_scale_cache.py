@@ -1,18 +1,17 @@
 """benchmarks/ae2_scale_cache.py end to end at a tiny scale: both cache tools are killed,
 resumed and repaired, and the loader rows come out."""
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from tests.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / 'benchmarks' / 'ae2_scale_cache.py'
 
 
 @pytest.mark.slow
 def test_ae2_scale_cache_small(tmp_path):
-    spec = importlib.util.spec_from_file_location('ae2_scale_cache', SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script(SCRIPT)
     rows = script.main(['--work-dir', str(tmp_path), '--scale', '0.02', '--size', '32',
                         '--frame-size', '32', '--loader-items', '2', '--workers', '0',
                         '--clip-frames', '8'])

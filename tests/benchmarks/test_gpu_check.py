@@ -1,23 +1,17 @@
 """benchmarks/gpu_check.py runs end to end on a CPU with tiny shapes, so that the GPU
 check cannot rot: every row is produced, training losses are finite (the script raises
 otherwise), the feature cache is built and read, and the 2-process all-reduce sums."""
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from tests.scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parents[2] / 'benchmarks' / 'gpu_check.py'
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location('gpu_check', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_shrink_follows_the_shipped_config():
-    gpu_check = load_script()
+    gpu_check = load_script(SCRIPT)
     shape = gpu_check.SHAPES['tiny']
     cfg = gpu_check.model_config(gpu_check.parse_args([]).config, shape)
     found = []
@@ -43,7 +37,7 @@ def test_shrink_follows_the_shipped_config():
 
 def test_gpu_check_runs_on_cpu(tmp_path, capsys):
     torch = pytest.importorskip('torch')
-    gpu_check = load_script()
+    gpu_check = load_script(SCRIPT)
     torch.set_num_threads(1)
     rows = gpu_check.main(['--device', 'cpu', '--shape', 'tiny', '--iters', '1',
                            '--batch-sizes', '1', '--videos', '1', '--dist-backend', 'gloo',

@@ -1,10 +1,10 @@
 """benchmarks/svm_identity.py reads saved embeddings and finds no differing prediction."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from byov.evaluation.embedding_set import EmbeddingSet
+from tests.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / 'benchmarks' / 'svm_identity.py'
 
@@ -22,9 +22,7 @@ def save_split(folder, split, seed, videos=6, length=30, dims=5):
 def test_svm_identity_on_saved_embeddings(tmp_path, capsys):
     save_split(tmp_path, 'train', 0)
     save_split(tmp_path, 'test', 1)
-    spec = importlib.util.spec_from_file_location('svm_identity', SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script(SCRIPT)
     assert script.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert 'identical predictions' in out and 'exo2ego' in out

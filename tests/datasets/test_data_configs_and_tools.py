@@ -1,7 +1,6 @@
 """The shipped dataset configs, tools/data/build_frame_cache.py and
 tools/analysis/dataset_stats.py, on a tiny dataset."""
 import glob
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -11,6 +10,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from byov.datasets.config_utils import setup_data
+from tests.scripts import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'datasets')
@@ -32,11 +32,7 @@ def _loader(cfg, dotted):
 
 
 def _tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        osp.basename(relpath)[:-3], osp.join(REPO, 'tools', relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join('tools', relpath))
 
 
 def test_every_dataset_config_defines_the_variables():

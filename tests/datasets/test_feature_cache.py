@@ -1,7 +1,6 @@
 """The frozen-feature cache: equality with the image path (exact and compact modes),
 keys, resumable and atomic builds, datasets that read features, the build tool."""
 import glob
-import importlib.util
 import os
 import os.path as osp
 
@@ -16,6 +15,7 @@ from byov.datasets import EgoExoPairDataset, EgoExoVideoDataset
 from byov.datasets import frame_cache as fc
 from byov.datasets.feature_cache import FeatureCache, FeatureExtractor
 from byov.registry import MODELS
+from tests.scripts import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 ENCODER = dict(type='TinyPatchEncoder', embed_dims=32, patch_size=8, input_size=32, seed=0)
@@ -225,10 +225,7 @@ def test_feature_datasets_decode_nothing(data, monkeypatch):
 
 
 def test_build_feature_cache_tool(data, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'build_feature_cache', osp.join(REPO, 'tools', 'data', 'build_feature_cache.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/data/build_feature_cache.py')
     config = osp.join(REPO, 'configs', 'byov', 'byov_tiny_feature-cache_synthetic_demo.py')
     feature_dir = str(data['tmp'] / 'tool')
     args = [config, '--data-root', data['root'], '--cache-dir', str(data['tmp'] / 'frames64'),

@@ -1,7 +1,6 @@
 """Damaged data is reported all at once (tools/data/check_dataset.py and the loaders'
 own errors), dataset_stats refuses it, and a video whose container header over-states
 its frame count is used with its decoded frames, as AE2 uses it."""
-import importlib.util
 import logging
 import os.path as osp
 import pickle
@@ -15,6 +14,7 @@ from mmengine.logging import MMLogger
 
 from byov.datasets import DatasetProblemsError, EgoExoVideoDataset, probe_video
 from byov.datasets.integrity import header_frame_count
+from tests.scripts import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG = osp.join(REPO, 'configs', '_base_', 'datasets', 'ae2_break_eggs.py')
@@ -23,11 +23,7 @@ SPLITS = {'train': {'ego': ['e_a', 'e_b', 'e_c'], 'exo': ['x_a', 'x_b', 'x_c']},
 
 
 def _tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        osp.basename(relpath)[:-3], osp.join(REPO, 'tools', relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join('tools', relpath))
 
 
 def _edit_labels(root, fn):
@@ -131,15 +127,21 @@ class _ListHandler(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def test_header_overstating_the_frame_count(tmp_path):
-    """Decoded frames are trusted; labels that follow the header's count are cut to the
-    decoded frames (AE2 cuts per-frame data to the video); the check says by how much."""
+def _dataset_with_overstated_video(tmp_path):
+    """A csv dataset whose train split also lists ego/e_h.avi: 11 frames, header 15."""
     root = str(tmp_path / 'd')
     make_ae2(root, 'csv', splits={'train': {'ego': ['e_a'], 'exo': ['x_a']}})
     path = osp.join(root, 'ego', 'e_h.avi')
     _avi_with_overstated_header(path, 15, 11, video_id=90)
     with open(osp.join(root, 'ego', 'train.csv'), 'a') as f:
         f.write('e_h.avi\n')
+    return root, path
+
+
+def test_header_overstating_the_frame_count(tmp_path):
+    """Decoded frames are trusted; labels that follow the header's count are cut to the
+    decoded frames (AE2 cuts per-frame data to the video); the check says by how much."""
+    root, path = _dataset_with_overstated_video(tmp_path)
     _edit_labels(root, lambda labels: labels.update(e_h=[0] * 6 + [1] * 6 + [2] * 3))
     decoded, announced, problems = probe_video(path)
     assert (decoded, announced, header_frame_count(path)) == (11, 15, 15)
@@ -171,12 +173,7 @@ def test_header_overstating_the_frame_count(tmp_path):
 
 
 def test_labels_matching_neither_count_are_an_error(tmp_path):
-    root = str(tmp_path / 'd')
-    make_ae2(root, 'csv', splits={'train': {'ego': ['e_a'], 'exo': ['x_a']}})
-    path = osp.join(root, 'ego', 'e_h.avi')
-    _avi_with_overstated_header(path, 15, 11, video_id=90)
-    with open(osp.join(root, 'ego', 'train.csv'), 'a') as f:
-        f.write('e_h.avi\n')
+    root, path = _dataset_with_overstated_video(tmp_path)
     _edit_labels(root, lambda labels: labels.update(e_h=[0] * 13))
     with pytest.raises(DatasetProblemsError, match=r'e_h\.avi: labels-too-long: .*has 13 '
                                                    r'labels .*decodes to 11 frames, its '

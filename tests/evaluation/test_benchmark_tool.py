@@ -1,14 +1,13 @@
 """tools/analysis/benchmark_metrics.py runs and prints its table (tiny sizes)."""
-import importlib.util
 from pathlib import Path
+
+from tests.scripts import load_script
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis' / 'benchmark_metrics.py'
 
 
 def test_benchmark_tool_in_process(capsys):
-    spec = importlib.util.spec_from_file_location('benchmark_metrics', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(TOOL)
     tool.main(['--fit-frames', '400', '--eval-frames', '240', '--dim', '8', '--fit-videos',
                '8', '--eval-videos', '6', '--in-process', '--blas-threads', '1'])
     out = capsys.readouterr().out
@@ -17,9 +16,7 @@ def test_benchmark_tool_in_process(capsys):
 
 
 def test_benchmark_tool_compares_with_the_reference_code(capsys):
-    spec = importlib.util.spec_from_file_location('benchmark_metrics', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(TOOL)
     tool.main(['--fit-frames', '300', '--eval-frames', '120', '--dim', '8', '--fit-videos',
                '6', '--eval-videos', '4', '--in-process', '--blas-threads', '1',
                '--implementations', 'reference', 'byov-rbf', 'byov'])
@@ -32,9 +29,7 @@ def test_benchmark_tool_compares_with_the_reference_code(capsys):
 
 
 def test_identity_report_flags_a_different_prediction():
-    spec = importlib.util.spec_from_file_location('benchmark_metrics', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(TOOL)
     rows = [dict(task='classification', impl=name, values={'regular': 0.5},
                  predictions={'regular': pred}) for name, pred in
             (('reference', [0, 1, 2]), ('byov', [0, 1, 1]))]

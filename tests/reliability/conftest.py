@@ -1,6 +1,9 @@
 """Fixtures of the reliability tests (the data: tiny_synthetic in tests/conftest.py)."""
 import pytest
+from mmengine.runner.checkpoint import CheckpointLoader
 from tiny_run import single_thread_deterministic
+
+from byov.utils.compat import use_weights_only_checkpoint_loaders
 
 
 @pytest.fixture
@@ -16,3 +19,12 @@ def _plain_config_text(monkeypatch):
     here the text stays unformatted (still valid Python, read back on --resume)."""
     import mmengine.config.config as mmengine_config
     monkeypatch.setattr(mmengine_config, 'FormatCode', lambda text, **kwargs: (text, None))
+
+
+@pytest.fixture
+def tool_loaders():
+    """mmengine's CheckpointLoader as in byov's tool processes, restored afterwards."""
+    schemes = dict(CheckpointLoader._schemes)
+    use_weights_only_checkpoint_loaders()
+    yield
+    CheckpointLoader._schemes = type(CheckpointLoader._schemes)(schemes)

@@ -19,7 +19,6 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_checkpoint
 
 from byov.utils import checkpoint as byov_checkpoint
 from byov.utils.checkpoint import TRUST_ENV, UnsafeCheckpointError, load_checkpoint_file
-from byov.utils.compat import use_weights_only_checkpoint_loaders
 
 
 class _Payload:
@@ -40,15 +39,6 @@ def _malicious(path, payload):
 @pytest.fixture(autouse=True)
 def _untrusted(monkeypatch):
     monkeypatch.delenv(TRUST_ENV, raising=False)
-
-
-@pytest.fixture
-def tool_loaders():
-    """mmengine's CheckpointLoader as in byov's tool processes, restored afterwards."""
-    schemes = dict(CheckpointLoader._schemes)
-    use_weights_only_checkpoint_loaders()
-    yield
-    CheckpointLoader._schemes = type(CheckpointLoader._schemes)(schemes)
 
 
 @pytest.mark.parametrize('kind', ['os.system', 'os.makedirs'])

@@ -16,7 +16,6 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from byov.utils import checkpoint as byov_checkpoint
 from byov.utils.checkpoint import TRUST_ENV, UnsafeCheckpointError
-from byov.utils.compat import use_weights_only_checkpoint_loaders
 from tiny_run import run_tool, tiny_config, write_config
 
 
@@ -61,15 +60,6 @@ def evil(tmp_path, monkeypatch):
                 'x': _Payload(os.system, f'touch {marker}')}, str(served / 'evil.pth'))
     torch.save({'state_dict': {'w': torch.ones(2)}}, str(served / 'good.pth'))
     return served, marker
-
-
-@pytest.fixture
-def tool_loaders():
-    """mmengine's CheckpointLoader as in byov's tool processes, restored afterwards."""
-    schemes = dict(CheckpointLoader._schemes)
-    use_weights_only_checkpoint_loaders()
-    yield
-    CheckpointLoader._schemes = type(CheckpointLoader._schemes)(schemes)
 
 
 def _assert_refused(info, url):

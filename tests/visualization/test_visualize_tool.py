@@ -1,5 +1,4 @@
 """tools/analysis/visualize.py on work dirs with saved embeddings."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -7,15 +6,13 @@ import os.path as osp
 import pytest
 from vis_testutils import write_ae2_csv
 
+from tests.scripts import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'visualize_tool', osp.join(ROOT, 'tools', 'analysis', 'visualize.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/visualize.py', 'visualize_tool')
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import numpy as np
 from mmengine.config import Config, DictAction
 from prettytable import PrettyTable
 
-from byov.datasets.ae2 import VIEWS
 from byov.datasets.config_utils import build_dataset, iter_dataset_configs, setup_data
+from byov.structures import CAMERA_VIEWS
 
 SPLIT_ORDER = {'train': 0, 'val': 1, 'test': 2}
 
@@ -30,7 +30,7 @@ def stats_table(title, infos_by_split):
     table.title = title
     for split in sorted(infos_by_split, key=lambda s: SPLIT_ORDER.get(s, 9)):
         infos = infos_by_split[split]
-        for view in VIEWS + ('all',):
+        for view in CAMERA_VIEWS + ('all',):
             group = [i for i in infos if view in ('all', i['view'])]
             lengths = [i['num_frames'] for i in group]
             counts = Counter(np.concatenate([i['gt_labels'] for i in group]).tolist())

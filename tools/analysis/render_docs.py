@@ -43,6 +43,8 @@ import shlex
 import subprocess
 import sys
 
+from byov.structures import EVAL_VIEWS
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESULTS_DIR = 'docs/results'
 DOC_GLOBS = ('README.md', 'docs/**/*.md', 'configs/**/README.md')
@@ -64,12 +66,11 @@ class DocError(ValueError):
 
 
 # ---------------------------------------------------------------- metric tables
-VIEWS = ('regular', 'ego2exo', 'exo2ego')
-AE2_SPLIT = [(f'F1 {v}', [f'f1_{v}']) for v in VIEWS] + \
-    [(f'mAP@10 {v}', [f'map@10_{v}']) for v in VIEWS] + \
+AE2_SPLIT = [(f'F1 {v}', [f'f1_{v}']) for v in EVAL_VIEWS] + \
+    [(f'mAP@10 {v}', [f'map@10_{v}']) for v in EVAL_VIEWS] + \
     [('Progression', ['progression']), ("Kendall's tau", ['tau'])]
-AE2_COMBINED = [('F1 reg / ego2exo / exo2ego', [f'f1_{v}' for v in VIEWS]),
-                ('mAP@10 reg / ego2exo / exo2ego', [f'map@10_{v}' for v in VIEWS]),
+AE2_COMBINED = [('F1 reg / ego2exo / exo2ego', [f'f1_{v}' for v in EVAL_VIEWS]),
+                ('mAP@10 reg / ego2exo / exo2ego', [f'map@10_{v}' for v in EVAL_VIEWS]),
                 ('Progression', ['progression']), ('tau', ['tau'])]
 COLUMN_SETS = {'split': AE2_SPLIT, 'combined': AE2_COMBINED}
 AE2_SPLIT_TITLES = [(keys[0], title) for title, keys in AE2_SPLIT]

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-VIEWS = ('regular', 'ego2exo', 'exo2ego')
+from byov.structures import EVAL_VIEWS
 
 
 class VideoRuns(NamedTuple):
@@ -48,12 +48,18 @@ def check_embeds(name: str, embeds, num_frames: int = None) -> np.ndarray:
     return embeds
 
 
+def _per_frame(name: str, values, num_frames: int, what: str) -> np.ndarray:
+    """``values`` as a 1-D array of ``num_frames`` entries (``what`` names one entry)."""
+    values = np.asarray(values)
+    if values.ndim != 1 or values.shape[0] != num_frames:
+        raise ValueError(f'{name} must be 1-D with one {what} per frame ({num_frames}), '
+                         f'got shape {values.shape}')
+    return values
+
+
 def check_labels(name: str, labels, num_frames: int) -> np.ndarray:
     """Non-negative integer labels, one per frame, as int64."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] != num_frames:
-        raise ValueError(f'{name} must be 1-D with one label per frame ({num_frames}), got '
-                         f'shape {labels.shape}')
+    labels = _per_frame(name, labels, num_frames, 'label')
     if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
         if not np.issubdtype(labels.dtype, np.floating) or not np.all(
                 np.isfinite(labels)) or np.any(labels != np.round(labels)):
@@ -65,12 +71,22 @@ def check_labels(name: str, labels, num_frames: int) -> np.ndarray:
     return labels
 
 
+def check_fit_and_eval(fit_embeds, fit_labels, eval_embeds, eval_labels) -> tuple:
+    """The fit and eval splits' embeddings (``[F1, E]``, ``[F2, E]``: the same ``E``) and
+    labels (``[F1]``, ``[F2]``), checked; returned in that order."""
+    fit_embeds = check_embeds('fit_embeds', fit_embeds)
+    eval_embeds = check_embeds('eval_embeds', eval_embeds)
+    if fit_embeds.shape[1] != eval_embeds.shape[1]:
+        raise ValueError(f'fit_embeds has {fit_embeds.shape[1]} dims but eval_embeds has '
+                         f'{eval_embeds.shape[1]}')
+    fit_labels = check_labels('fit_labels', fit_labels, fit_embeds.shape[0])
+    eval_labels = check_labels('eval_labels', eval_labels, eval_embeds.shape[0])
+    return fit_embeds, fit_labels, eval_embeds, eval_labels
+
+
 def check_is_ego(name: str, is_ego, num_frames: int) -> np.ndarray:
     """One view flag per frame (bool, or 0/1), as bool."""
-    is_ego = np.asarray(is_ego)
-    if is_ego.ndim != 1 or is_ego.shape[0] != num_frames:
-        raise ValueError(f'{name} must be 1-D with one view flag per frame ({num_frames}), '
-                         f'got shape {is_ego.shape}')
+    is_ego = _per_frame(name, is_ego, num_frames, 'view flag')
     if is_ego.dtype != bool:
         if not np.issubdtype(is_ego.dtype, np.number) or not np.isin(is_ego, (0, 1)).all():
             raise ValueError(f'{name} must be bool (True = ego frame) or 0/1, got values '
@@ -124,10 +140,10 @@ def check_views(name: str, views) -> tuple:
     if isinstance(views, str):
         views = (views,)
     views = tuple(views)
-    unknown = [v for v in views if v not in VIEWS]
+    unknown = [v for v in views if v not in EVAL_VIEWS]
     if unknown or not views:
-        raise ValueError(f'{name} must be a non-empty subset of {VIEWS}, got {views}')
-    return tuple(v for v in VIEWS if v in views)
+        raise ValueError(f'{name} must be a non-empty subset of {EVAL_VIEWS}, got {views}')
+    return tuple(v for v in EVAL_VIEWS if v in views)
 
 
 def view_masks(is_ego: np.ndarray, view: str, side: str) -> np.ndarray:

@@ -19,13 +19,14 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import f1_score
 
-from ._checks import (VIEWS, check_embeds, check_is_ego, check_labels, check_two_classes,
-                      check_views, view_masks)
+from byov.structures import EVAL_VIEWS
+from ._checks import (check_fit_and_eval, check_is_ego, check_two_classes, check_views,
+                      view_masks)
 from .ovo_svc import MAX_KERNEL_MB, OvoSVC, default_n_jobs, fit_svms
 
 
 def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_labels,
-                         eval_is_ego, *, views: Sequence[str] = VIEWS,
+                         eval_is_ego, *, views: Sequence[str] = EVAL_VIEWS,
                          n_jobs: Optional[int] = None, cache_size: float = 200,
                          precompute_kernel: Optional[bool] = None,
                          max_kernel_mb: float = MAX_KERNEL_MB,
@@ -54,13 +55,8 @@ def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_l
         dict view -> weighted F1 in [0, 1], for the requested views; with
         ``return_predictions``, (that dict, dict view -> int [eval frames of the view]).
     """
-    fit_embeds = check_embeds('fit_embeds', fit_embeds)
-    eval_embeds = check_embeds('eval_embeds', eval_embeds)
-    if fit_embeds.shape[1] != eval_embeds.shape[1]:
-        raise ValueError(f'fit_embeds has {fit_embeds.shape[1]} dims but eval_embeds has '
-                         f'{eval_embeds.shape[1]}')
-    fit_labels = check_labels('fit_labels', fit_labels, fit_embeds.shape[0])
-    eval_labels = check_labels('eval_labels', eval_labels, eval_embeds.shape[0])
+    fit_embeds, fit_labels, eval_embeds, eval_labels = check_fit_and_eval(
+        fit_embeds, fit_labels, eval_embeds, eval_labels)
     fit_is_ego = check_is_ego('fit_is_ego', fit_is_ego, fit_embeds.shape[0])
     eval_is_ego = check_is_ego('eval_is_ego', eval_is_ego, eval_embeds.shape[0])
     views = check_views('views', views)

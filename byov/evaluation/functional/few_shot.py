@@ -20,7 +20,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 from sklearn.metrics import f1_score
 
-from ._checks import (check_embeds, check_is_ego, check_labels, check_same_view_per_video,
+from ._checks import (check_fit_and_eval, check_is_ego, check_same_view_per_video,
                       check_video_ids, check_views, view_masks)
 from .ovo_svc import OvoSVC, default_n_jobs, fit_svms
 
@@ -86,13 +86,8 @@ def few_shot_classification(fit_embeds, fit_labels, fit_video_ids, eval_embeds,
         view, ``{view}_num_videos``, ``{view}_mean``, ``{view}_std`` and
         ``{view}_episodes`` (the F1 of each episode, in order).
     """
-    fit_embeds = check_embeds('fit_embeds', fit_embeds)
-    eval_embeds = check_embeds('eval_embeds', eval_embeds)
-    if fit_embeds.shape[1] != eval_embeds.shape[1]:
-        raise ValueError(f'fit_embeds has {fit_embeds.shape[1]} dims but eval_embeds has '
-                         f'{eval_embeds.shape[1]}')
-    fit_labels = check_labels('fit_labels', fit_labels, fit_embeds.shape[0])
-    eval_labels = check_labels('eval_labels', eval_labels, eval_embeds.shape[0])
+    fit_embeds, fit_labels, eval_embeds, eval_labels = check_fit_and_eval(
+        fit_embeds, fit_labels, eval_embeds, eval_labels)
     runs = check_video_ids('fit_video_ids', fit_video_ids, fit_embeds.shape[0])
     views = check_views('views', views)
     if episodes is not None and (not isinstance(episodes, (int, np.integer)) or episodes < 1):

@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from threadpoolctl import threadpool_limits
 
-from ._checks import check_embeds, check_labels, check_video_ids
+from ._checks import check_fit_and_eval, check_video_ids
 
 _NUM_CLASSES_MODES = ('per_split', 'union')
 
@@ -77,13 +77,8 @@ def phase_progression(fit_embeds, fit_labels, fit_video_ids, eval_embeds, eval_l
     Returns:
         float, the mean R^2 over the scored classes.
     """
-    fit_embeds = check_embeds('fit_embeds', fit_embeds)
-    eval_embeds = check_embeds('eval_embeds', eval_embeds)
-    if fit_embeds.shape[1] != eval_embeds.shape[1]:
-        raise ValueError(f'fit_embeds has {fit_embeds.shape[1]} dims but eval_embeds has '
-                         f'{eval_embeds.shape[1]}')
-    fit_labels = check_labels('fit_labels', fit_labels, fit_embeds.shape[0])
-    eval_labels = check_labels('eval_labels', eval_labels, eval_embeds.shape[0])
+    fit_embeds, fit_labels, eval_embeds, eval_labels = check_fit_and_eval(
+        fit_embeds, fit_labels, eval_embeds, eval_labels)
     fit_runs = check_video_ids('fit_video_ids', fit_video_ids, fit_embeds.shape[0])
     eval_runs = check_video_ids('eval_video_ids', eval_video_ids, eval_embeds.shape[0])
 

@@ -25,7 +25,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ._checks import (VIEWS, check_embeds, check_is_ego, check_labels,
+from byov.structures import EVAL_VIEWS
+from ._checks import (check_embeds, check_is_ego, check_labels,
                       check_same_view_per_video, check_video_ids, check_views)
 
 # Elements of one block of float32 scores, 32 MB.
@@ -105,7 +106,7 @@ def _average_precision(retrieved: np.ndarray, query_labels: np.ndarray) -> np.nd
 
 
 def frame_retrieval(embeds, labels, video_ids, is_ego, k: int = 10, *,
-                    views: Sequence[str] = VIEWS, block_size: Optional[int] = None) -> dict:
+                    views: Sequence[str] = EVAL_VIEWS, block_size: Optional[int] = None) -> dict:
     """mAP@k of nearest-neighbour frame retrieval on one split.
 
     Args:

@@ -2,7 +2,8 @@
 from typing import Optional, Sequence
 
 from byov.evaluation.functional import phase_classification
-from byov.evaluation.functional._checks import VIEWS, check_views
+from byov.evaluation.functional._checks import check_views
+from byov.structures import EVAL_VIEWS
 from byov.registry import METRICS
 
 from .base import EgoExoMetric
@@ -21,7 +22,7 @@ class PhaseClassificationMetric(EgoExoMetric):
     """
     requires_fit_split = True
 
-    def __init__(self, views: Sequence[str] = VIEWS, n_jobs: Optional[int] = None,
+    def __init__(self, views: Sequence[str] = EVAL_VIEWS, n_jobs: Optional[int] = None,
                  cache_size: float = 200, **kwargs) -> None:
         super().__init__(**kwargs)
         self.views = check_views('views', views)

@@ -2,7 +2,8 @@
 from typing import Optional, Sequence
 
 from byov.evaluation.functional import frame_retrieval
-from byov.evaluation.functional._checks import VIEWS, check_views
+from byov.evaluation.functional._checks import check_views
+from byov.structures import EVAL_VIEWS
 from byov.registry import METRICS
 
 from .base import EgoExoMetric
@@ -20,7 +21,7 @@ class FrameRetrievalMetric(EgoExoMetric):
         block_size: queries per block of distances (memory only); None: about 64 MB.
     """
 
-    def __init__(self, k: int = 10, views: Sequence[str] = VIEWS,
+    def __init__(self, k: int = 10, views: Sequence[str] = EVAL_VIEWS,
                  block_size: Optional[int] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.k = k
