@@ -13,5 +13,5 @@ model = dict(
             chunk_size=64),
         token_selector=dict(type='SelectiveTokenMerging', ratio=0.3)),
     backbone=dict(  # BYOV's temporal encoder (byov_vit-b16.py); the only trained part
-        type='TemporalTransformerEncoder', in_channels=768, embed_dims=256,
+        type='TemporalTransformerEncoder', embed_dims=256,  # in_channels: D, followed
         num_layers=12, num_heads=16, mlp_ratio=4.0, qkv_bias=True, interpolate_pos=True))
