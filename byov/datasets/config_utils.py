@@ -71,6 +71,7 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
        every loader and the top-level keys;
     2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
        ``SampleClipFrames`` step without its own, fills the loaders that lack it;
+       ``num_frames`` also fills ``model.num_frames`` when the model config has it None;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
     4. a top-level ``feature_cache`` switches the config to cached features
@@ -92,6 +93,10 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
+    model = cfg.get('model')
+    if (isinstance(model, dict) and 'num_frames' in model and model['num_frames'] is None
+            and cfg.get('num_frames')):
+        model['num_frames'] = cfg['num_frames']  # the clip length, set once
     _setup_protocol(cfg)
     setup_feature_cache(cfg)
     if check_roots:

@@ -60,7 +60,10 @@ class BYOV(BaseEgoExoModel):
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
         if num_frames is None:
-            raise ValueError('BYOV: num_frames (frames per training clip) is required.')
+            raise ValueError('BYOV: num_frames (frames per training clip) is required: '
+                             'set num_frames at the top of the config (byov.datasets.'
+                             'setup_data, which byov\'s tools run, copies it into '
+                             'model.num_frames) or model.num_frames itself.')
         # widths typed once: the frame encoder's (D) and the backbone's embed_dims (E)
         width = self.stem.frame_width
         backbone = follow_width(backbone, 'in_channels', width, 'backbone', 'BYOV',

@@ -48,7 +48,9 @@ class AlignmentModel(BaseEgoExoModel):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
         if num_frames is None:
             raise ValueError('AlignmentModel: num_frames (frames per training clip) is '
-                             'required.')
+                             'required: set num_frames at the top of the config '
+                             '(byov.datasets.setup_data, which byov\'s tools run, '
+                             'copies it into model.num_frames) or model.num_frames.')
         if backbone:  # in_channels left unset follows the stem's width
             backbone = follow_width(backbone, 'in_channels', self.stem.frame_width,
                                     'backbone', 'AlignmentModel', 'frame encoder width')
