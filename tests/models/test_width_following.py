@@ -91,3 +91,23 @@ def test_alignment_model_follows_the_width(input_type):
     model = MODELS.build(cfg)
     assert model.backbone.in_channels == 40
     assert model.backbone.embed_proj.weight.shape == (16, 40)
+
+
+def test_an_encoder_without_width_from_config_is_built_once_to_read_it():
+    from byov.models.frame_encoders.base import BaseFrameEncoder
+
+    class WidthAfterBuild(BaseFrameEncoder):  # no width_from_config: D known when built
+        builds = 0
+
+        def __init__(self, seed=0):
+            super().__init__()
+            type(self).builds += 1
+            self.out_channels = 24 + seed
+            self.num_tokens, self.input_size = 4, 16
+
+    cfg = _unset(model_cfg())
+    cfg['stem']['frame_encoder'] = dict(type=WidthAfterBuild, seed=2)
+    cfg['stem']['input_type'] = cfg['data_preprocessor']['input_type'] = 'patch_tokens'
+    model = MODELS.build(cfg)
+    assert model.stem.frame_encoder is None and WidthAfterBuild.builds == 1
+    assert model.backbone.in_channels == model.decoder.out_channels == 26
