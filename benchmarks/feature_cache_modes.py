@@ -66,8 +66,7 @@ def main():
         opts = [f'{k}.dataset.{key}={value}' for k in LOADERS[stage]
                 for key, value in (('data_root', data_root), ('cache_dir', frames_dir))]
         if mode != 'frames':
-            opts += [f'{k}.dataset.feature_cache.cache_dir={features_dir}'
-                     for k in LOADERS[stage]]
+            opts += [f'feature_cache.cache_dir={features_dir}']
         return opts
 
     for mode in modes[-2:]:

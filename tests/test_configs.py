@@ -81,6 +81,7 @@ def test_config_builds(path):
     for where, name in _types(cfg.to_dict()):
         found = any(reg.get(name) is not None for reg in registries)
         assert found, f'{osp.relpath(path, ROOT)}: {where}.type={name!r} is not registered'
+    setup_data(cfg, check_roots=False)  # as byov's tools do (feature_cache, input_type)
     model = byov_registry.MODELS.build(_swap_downloads(cfg.model))
     assert isinstance(model, torch.nn.Module)
     # Evaluation is configured the same way everywhere: both loops get the fit split.

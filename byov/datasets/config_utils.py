@@ -6,12 +6,20 @@ loader shares at the top of the config: ``data_root``, ``layout``, ``cache_dir``
 every byov tool runs on a config, copies them into each loader that does not set its
 own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
 read different data roots.
+
+One more top-level option switches the whole config to the frozen-feature cache
+(:mod:`byov.datasets.feature_cache`): ``feature_cache = dict(mode='exact')`` (or
+``'compact'``; ``cache_dir`` optional). :func:`setup_data` then describes the features by
+the model's own frozen parts, gives every loader that ``feature_cache``, makes its
+pipeline read features instead of frames and sets the model's ``input_type``.
 """
+import copy
 import os.path as osp
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
 from .ae2 import scan_split
+from .feature_cache import INPUT_TYPES, MODES
 from .integrity import Problem
 
 # top-level config keys copied into every loader's dataset that lacks them
@@ -25,6 +33,11 @@ USED_LOADER_KEYS = ('train_dataloader', 'val_dataloader', 'val_cfg.fit_dataloade
 # those of ``runner.train()`` (the test loaders are read by ``tools/test.py`` only)
 TRAIN_LOADER_KEYS = USED_LOADER_KEYS[:3]
 MIXED_ROOTS_KEY = 'allow_mixed_data_roots'
+FEATURE_CACHE_KEY = 'feature_cache'
+DEFAULT_FEATURE_DIR = 'data/cache/features'
+# the steps that load frames, and those that load the feature cache in their place
+FEATURE_STEPS = {'LoadClipFromCache': 'LoadClipFeatures',
+                 'LoadVideoFromCache': 'LoadVideoFeatures'}
 PROTOCOL_KEY = 'progression_append_time'
 
 
@@ -58,9 +71,12 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
        every loader and the top-level keys;
     2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
        ``SampleClipFrames`` step without its own, fills the loaders that lack it;
+       ``num_frames`` also fills ``model.num_frames`` when the model config has it None;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
-    4. :func:`check_data_roots` refuses loaders that read different data roots
+    4. a top-level ``feature_cache`` switches the config to cached features
+       (:func:`setup_feature_cache`);
+    5. :func:`check_data_roots` refuses loaders that read different data roots
        among the loaders ``used`` by the run (``check_roots=False``: for a tool that
        reads one loader only).
     """
@@ -77,7 +93,12 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
+    model = cfg.get('model')
+    if (isinstance(model, dict) and 'num_frames' in model and model['num_frames'] is None
+            and cfg.get('num_frames')):
+        model['num_frames'] = cfg['num_frames']  # the clip length, set once
     _setup_protocol(cfg)
+    setup_feature_cache(cfg)
     if check_roots:
         check_data_roots(cfg, used)
 
@@ -96,6 +117,67 @@ def _setup_protocol(cfg) -> None:
                     and metric.get('variant', 'reference') == 'reference'
                     and metric.get('append_time') is None):
                 metric['append_time'] = bool(append_time)
+
+
+def setup_feature_cache(cfg) -> None:
+    """Switch ``cfg`` to the frozen-feature cache when it sets the top-level option
+    ``feature_cache = dict(mode='exact' | 'compact', cache_dir=...)``.
+
+    The features are described by the model's own frozen parts (``model.stem``'s
+    ``frame_encoder`` and ``token_selector``, ``model.data_preprocessor``) unless the
+    option names them; every loader gets it (entries of a loader's own ``feature_cache``
+    win), its frame-loading steps become the feature-loading ones (``LoadClipFromCache`` ->
+    ``LoadClipFeatures``, ``LoadVideoFromCache`` -> ``LoadVideoFeatures``), and
+    ``input_type`` of the stem and the data preprocessor is set to the mode's
+    (``'patch_tokens'`` / ``'frame_vectors'``). Running it twice changes nothing.
+    """
+    option = cfg.get(FEATURE_CACHE_KEY)
+    if not option:
+        return
+    if not isinstance(option, dict) or option.get('mode') not in MODES:
+        raise ValueError(
+            f'feature_cache = {option!r}: the option is a dict with mode one of {MODES}, '
+            "e.g. feature_cache = dict(mode='exact', cache_dir='data/cache/features') "
+            '(docs/own_data.md).')
+    model = cfg.get('model')
+    stem = model.get('stem') if isinstance(model, dict) else None
+    if not isinstance(stem, dict):
+        raise ValueError('feature_cache: the config has no model.stem, whose frame encoder '
+                         'the cache describes; set feature_cache.frame_encoder, or use a '
+                         'model with a stem.')
+    if model.get('data_preprocessor') is None:
+        model['data_preprocessor'] = dict(type='EgoExoDataPreprocessor')
+    preprocessor = model['data_preprocessor']
+    full = dict(option, cache_dir=option.get('cache_dir') or DEFAULT_FEATURE_DIR)
+    for key, default in (('frame_encoder', stem.get('frame_encoder')),
+                         ('token_selector', stem.get('token_selector')),
+                         ('data_preprocessor', preprocessor)):
+        if full.get(key) is None:
+            full[key] = copy.deepcopy(_plain(default))
+    if full['frame_encoder'] is None:
+        raise ValueError('feature_cache: model.stem has no frame_encoder to compute the '
+                         'features with; set one (or feature_cache.frame_encoder).')
+    cfg[FEATURE_CACHE_KEY] = full
+    input_type = INPUT_TYPES[full['mode']]
+    for name, node in (('model.stem', stem), ('model.data_preprocessor', preprocessor)):
+        current = node.get('input_type') or 'frames'
+        if current not in ('frames', input_type):
+            raise ValueError(
+                f"feature_cache: mode={full['mode']!r} feeds the model {input_type}, but "
+                f'{name}.input_type={current!r}; remove {name}.input_type from the config '
+                '(the option sets it).')
+        node['input_type'] = input_type
+    for _, dataset in iter_loaders(cfg):
+        own = _plain(dataset.get(FEATURE_CACHE_KEY)) or {}  # e.g. its own cache_dir
+        dataset[FEATURE_CACHE_KEY] = dict(copy.deepcopy(full), **own)
+        for step in dataset.get('pipeline') or ():
+            if isinstance(step, dict) and step.get('type') in FEATURE_STEPS:
+                step['type'] = FEATURE_STEPS[step['type']]
+
+
+def _plain(node):
+    """A config node as plain dicts and lists (a ConfigDict's ``to_dict``)."""
+    return node.to_dict() if hasattr(node, 'to_dict') else node
 
 
 def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:

@@ -145,6 +145,22 @@ def with_num_frames(cfg: Optional[dict], num_frames: int, option: str, owner: st
     return dict(cfg, num_frames=num_frames)
 
 
+def follow_width(cfg: dict, key: str, width, option: str, owner: str, source: str) -> dict:
+    """``cfg`` with ``cfg[key]`` set to ``width`` when the config leaves it unset (absent
+    or None): a width is typed once, where it is decided (the frame encoder, the
+    backbone's ``embed_dims``), and followed by the parts that consume it. ``width``: an
+    int, or a callable returning one (or None when unknown), called only when needed.
+    An explicit value is kept; the model checks it against ``source`` afterwards."""
+    if cfg.get(key) is not None:
+        return cfg
+    width = width() if callable(width) else width
+    if width is None:
+        raise ValueError(
+            f'{owner}: {option}.{key} is not set and the {source} is unknown (no frame '
+            f'encoder config to read it from); set {option}.{key} in the model config.')
+    return dict(cfg, **{key: width})
+
+
 def attach_embeds(samples: Optional[List], embeds) -> List:
     """Typed copies (:class:`~byov.structures.EgoExoDataSample`) of ``samples`` (new ones
     when None) with the data field ``embeds`` (np.float32 ``[L, E]``), one per video;

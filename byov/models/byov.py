@@ -11,7 +11,8 @@ from typing import List, Optional
 import torch
 
 from byov.registry import MASKING, MODELS
-from .base import BaseEgoExoModel, BaseMaskedDecoder, BaseTemporalEncoder, with_num_frames
+from .base import (BaseEgoExoModel, BaseMaskedDecoder, BaseTemporalEncoder, follow_width,
+                   with_num_frames)
 
 
 @MODELS.register_module()
@@ -21,9 +22,12 @@ class BYOV(BaseEgoExoModel):
     Args:
         stem (dict): ``FrameStem``: inputs -> frame vectors ``[B, T, D]`` (frozen).
         backbone (dict): temporal encoder, ``[B, T, D] -> [B, T, E]``
-            (a ``BaseTemporalEncoder``); the representation.
+            (a ``BaseTemporalEncoder``); the representation. ``in_channels`` left unset
+            (None or absent) follows the stem's width D (``FrameStem.frame_width``).
         decoder (dict): masked-frame decoder, ``[B, K, E] -> [B, T, D]``
-            (a ``BaseMaskedDecoder``); training only.
+            (a ``BaseMaskedDecoder``); training only. Unset ``in_channels`` follows the
+            backbone's ``embed_dims``, unset ``out_channels`` the stem's width D. Widths
+            that are set are checked against these.
         num_frames (int): frames per training clip, set once: passed to the backbone and
             the decoder (their configs leave it out); ``loss`` refuses other lengths.
             Whole videos of any length are embedded in evaluation (positions
@@ -56,8 +60,19 @@ class BYOV(BaseEgoExoModel):
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
         if num_frames is None:
-            raise ValueError('BYOV: num_frames (frames per training clip) is required.')
+            raise ValueError('BYOV: num_frames (frames per training clip) is required: '
+                             'set num_frames at the top of the config (byov.datasets.'
+                             'setup_data, which byov\'s tools run, copies it into '
+                             'model.num_frames) or model.num_frames itself.')
+        # widths typed once: the frame encoder's (D) and the backbone's embed_dims (E)
+        width = self.stem.frame_width
+        backbone = follow_width(backbone, 'in_channels', width, 'backbone', 'BYOV',
+                                'frame encoder width')
         self.backbone = MODELS.build(with_num_frames(backbone, num_frames, 'backbone', 'BYOV'))
+        decoder = follow_width(decoder, 'in_channels', self.backbone.embed_dims, 'decoder',
+                               'BYOV', 'backbone.embed_dims')
+        decoder = follow_width(decoder, 'out_channels', width, 'decoder', 'BYOV',
+                               'frame encoder width')
         self.decoder = MODELS.build(with_num_frames(decoder, num_frames, 'decoder', 'BYOV'))
         BaseTemporalEncoder.check(self.backbone, 'backbone', 'BYOV')
         BaseMaskedDecoder.check(self.decoder, 'decoder', 'BYOV')
@@ -95,7 +110,8 @@ class BYOV(BaseEgoExoModel):
         return strategy
 
     def _check_widths(self):
-        D = self.stem.out_channels or self.backbone.in_channels  # cached features: no encoder
+        # cached features: the encoder is not built; the forward pass checks the width
+        D = self.stem.out_channels or self.backbone.in_channels
         pairs = [('backbone.in_channels', self.backbone.in_channels, 'frame encoder width', D),
                  ('decoder.in_channels', self.decoder.in_channels,
                   'backbone.embed_dims', self.backbone.embed_dims),

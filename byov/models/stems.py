@@ -72,6 +72,7 @@ class FrameStem(nn.Module):
                                if token_selector and input_type != 'frame_vectors' else None)
         if self.frame_encoder is not None:
             self._setup_training()
+        self._width = None  # frame_width() of an encoder that is not built
         self._identity = None  # cached: hashing ViT-L's weights takes seconds
         self._load_prefix = None  # set while loading: where the identity was checked
         self.register_state_dict_post_hook(_leave_out_rebuildable_encoder)
@@ -96,6 +97,24 @@ class FrameStem(nn.Module):
     def out_channels(self) -> Optional[int]:
         """D, or None when the frame encoder is not built (cached features)."""
         return getattr(self.frame_encoder, 'out_channels', None)
+
+    def frame_width(self) -> Optional[int]:
+        """D, the width of the frame vectors, which the model's other parts follow
+        (``backbone.in_channels``, ``decoder.out_channels``) when their configs leave it
+        unset: the built frame encoder's ``out_channels``; with cached features (encoder
+        not built) the width its config describes, read from the config where the
+        encoder class can (``width_from_config``: CLIP reads ``config.json`` only), else
+        from an encoder built once for the purpose. None without a frame encoder config."""
+        if self.frame_encoder is not None:
+            return getattr(self.frame_encoder, 'out_channels', None)
+        if self._width is None and self.frame_encoder_cfg is not None:
+            cfg = dict(self.frame_encoder_cfg)
+            cls = cfg['type'] if isinstance(cfg['type'], type) else MODELS.get(cfg['type'])
+            reader = getattr(cls, 'width_from_config', None)
+            self._width = reader(cfg) if reader is not None else None
+            if self._width is None:
+                self._width = getattr(MODELS.build(cfg), 'out_channels', None)
+        return self._width
 
     @property
     def frame_rank(self) -> int:

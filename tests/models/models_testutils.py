@@ -10,6 +10,8 @@ TINY_CLIP = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                  num_attention_heads=2, image_size=32, patch_size=8)  # N=16, D=32
 
 
+# D of the CLIP towers the shipped configs name (the configs type it nowhere else)
+CLIP_WIDTH = {'openai/clip-vit-base-patch16': 768, 'openai/clip-vit-large-patch14': 1024}
 # frames per clip of the dataset configs each model config is used with
 NUM_FRAMES = {'byov_tiny': 16}
 
@@ -33,6 +35,6 @@ def weight_free(cfg):
     encoder = cfg['stem']['frame_encoder']
     if encoder['type'] == 'CLIPVisionEncoder':
         cfg['stem']['frame_encoder'] = dict(
-            type='TinyPatchEncoder', embed_dims=cfg['backbone']['in_channels'],
+            type='TinyPatchEncoder', embed_dims=CLIP_WIDTH[encoder['pretrained']],
             patch_size=14 if 'patch14' in encoder['pretrained'] else 16, input_size=224)
     return cfg

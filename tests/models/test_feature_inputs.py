@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from models_testutils import TINY_CLIP, model_cfg
 
+from byov.datasets import setup_data
 from byov.registry import MODELS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -150,10 +151,18 @@ def test_clip_fingerprint_follows_the_weights(tiny_clip_dir):
 
 
 @pytest.mark.parametrize('path', FEATURE_CONFIGS, ids=lambda p: p.stem)
-def test_feature_configs_build_without_the_frame_encoder(path):
+def test_feature_configs_build_without_the_frame_encoder(path, tiny_clip_dir):
     cfg = Config.fromfile(str(path))
+    encoder = cfg.model.stem.frame_encoder
+    if encoder.type == 'CLIPVisionEncoder':  # a local tower: nothing is downloaded
+        encoder.update(pretrained=tiny_clip_dir, local_files_only=True)
+    width = TINY_CLIP['hidden_size'] if encoder.type == 'CLIPVisionEncoder' else \
+        encoder.embed_dims
+    setup_data(cfg, check_roots=False)  # the one option feature_cache, as the tools do
     model = MODELS.build(cfg.model.to_dict())  # the CLIP config loads no weights
     assert model.stem.frame_encoder is None
+    # the width follows the encoder's config, read without building it
+    assert model.backbone.in_channels == model.decoder.out_channels == width
     datasets = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader,
                 cfg.val_cfg.fit_dataloader, cfg.test_cfg.fit_dataloader, cfg.fit_dataloader]
     for loader in datasets:

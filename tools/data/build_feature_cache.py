@@ -5,10 +5,12 @@
         [--chunk-size 64] [--cfg-options ...]
     torchrun --nproc_per_node=4 tools/data/build_feature_cache.py CONFIG   # sharded
 
-CONFIG is a config whose datasets read the feature cache (``feature_cache=dict(...)``
-on each ``*_dataloader.dataset``, e.g. configs/byov/byov_tiny_feature-cache_synthetic_demo.py):
-the features are computed with exactly the frame encoder, data preprocessor and (compact
-mode) token selector written there, from the frame cache (videos not decoded yet are
+CONFIG is a config that reads the feature cache: the top-level option
+``feature_cache = dict(mode='exact' | 'compact')`` (e.g.
+configs/byov/byov_tiny_feature-cache_synthetic_demo.py), which ``setup_data`` turns into
+``feature_cache=dict(...)`` on each ``*_dataloader.dataset``. The features are computed
+with exactly the frame encoder, data preprocessor and (compact mode) token selector
+written there (the model's own, unless the option names others), from the frame cache (videos not decoded yet are
 decoded first). Resumable: videos already cached are skipped, so an interrupted build
 continues where it stopped. Under torchrun every rank computes its share of the videos.
 See docs/performance.md.
@@ -91,8 +93,8 @@ def main(argv=None):
     if not found:
         raise SystemExit(
             f'{args.config} has no dataset with feature_cache (or none of the --splits); '
-            'use a feature-cache config, e.g. '
-            'configs/byov/byov_tiny_feature-cache_synthetic_demo.py.')
+            "set feature_cache = dict(mode='exact') (or 'compact') at the top of the "
+            'config, as configs/byov/byov_tiny_feature-cache_synthetic_demo.py does.')
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from byov.registry import MODELS
-from ..base import BaseEgoExoModel, BaseTemporalEncoder, with_num_frames
+from ..base import BaseEgoExoModel, BaseTemporalEncoder, follow_width, with_num_frames
 
 
 @MODELS.register_module()
@@ -31,6 +31,7 @@ class AlignmentModel(BaseEgoExoModel):
             input holds C frames per step: ``[B, C*T, 3, H, W]``).
         backbone (dict | None): a ``BaseTemporalEncoder``, ``[B, T, D] -> [B, T, E]``
             (``TemporalTransformerEncoder``); None: the frame vectors are the embeddings.
+            ``in_channels`` left unset (None or absent) follows the stem's width D.
         loss (dict): the alignment loss, ``forward(embeds_a [B, T, E], embeds_b [B, T, E])
             -> scalar`` (``TCCLoss``, ``SoftDTWLoss``, ``DTWContrastiveLoss``,
             ``VAVALoss``). A loss with ``uses_frame_inds = True`` also gets ``steps``: the
@@ -47,7 +48,12 @@ class AlignmentModel(BaseEgoExoModel):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
         if num_frames is None:
             raise ValueError('AlignmentModel: num_frames (frames per training clip) is '
-                             'required.')
+                             'required: set num_frames at the top of the config '
+                             '(byov.datasets.setup_data, which byov\'s tools run, '
+                             'copies it into model.num_frames) or model.num_frames.')
+        if backbone:  # in_channels left unset follows the stem's width
+            backbone = follow_width(backbone, 'in_channels', self.stem.frame_width,
+                                    'backbone', 'AlignmentModel', 'frame encoder width')
         self.backbone = (MODELS.build(with_num_frames(backbone, num_frames, 'backbone',
                                                       'AlignmentModel'))
                          if backbone else None)

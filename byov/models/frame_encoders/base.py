@@ -33,6 +33,13 @@ class BaseFrameEncoder(nn.Module):
                              f'got {chunk_size}.')
         self.chunk_size = chunk_size
 
+    @classmethod
+    def width_from_config(cls, cfg: dict) -> Optional[int]:
+        """D of the encoder ``cfg`` describes, read without building it (no weights
+        loaded), or None when only a built encoder knows it. The stem uses it to size the
+        model's other parts when it reads cached features and does not build the encoder."""
+        return None
+
     def freeze(self):
         for param in self.parameters():
             param.requires_grad_(False)

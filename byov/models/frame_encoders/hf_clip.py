@@ -51,5 +51,15 @@ class CLIPVisionEncoder(BaseFrameEncoder):
         self.rebuildable = pretrained is not None
         self.freeze()
 
+    @classmethod
+    def width_from_config(cls, cfg: dict) -> Optional[int]:
+        """``hidden_size`` of the tower's config (``config.json`` only; no weights)."""
+        from transformers import CLIPVisionConfig
+        pretrained = cfg.get('pretrained', 'openai/clip-vit-base-patch16')
+        if pretrained is None:
+            return CLIPVisionConfig(**(cfg.get('config') or {})).hidden_size
+        return CLIPVisionConfig.from_pretrained(
+            pretrained, local_files_only=cfg.get('local_files_only', False)).hidden_size
+
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return self.clip(pixel_values=images).last_hidden_state[:, 1:]  # drop CLS

@@ -40,6 +40,10 @@ class TinyPatchEncoder(BaseFrameEncoder):
         self.num_tokens = (input_size // patch_size) ** 2
         self.input_size = input_size
 
+    @classmethod
+    def width_from_config(cls, cfg: dict) -> Optional[int]:
+        return cfg.get('embed_dims', 128)
+
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         x = F.conv2d(images, self.weight.to(images.dtype), stride=self.patch_size)
         return x.flatten(2).transpose(1, 2)  # [M, N, D]

@@ -5,6 +5,7 @@
 # which inherit this file; frames per clip: model.num_frames (leaf configs).
 model = dict(
     type='AlignmentModel',
+    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
     data_preprocessor=dict(type='EgoExoDataPreprocessor', size=224),  # CLIP's mean / std
     stem=dict(
         type='FrameStem',
@@ -13,5 +14,5 @@ model = dict(
             chunk_size=64),
         token_selector=dict(type='SelectiveTokenMerging', ratio=0.3)),
     backbone=dict(  # BYOV's temporal encoder (byov_vit-b16.py); the only trained part
-        type='TemporalTransformerEncoder', in_channels=768, embed_dims=256,
+        type='TemporalTransformerEncoder', embed_dims=256,  # in_channels: D, followed
         num_layers=12, num_heads=16, mlp_ratio=4.0, qkv_bias=True, interpolate_pos=True))

@@ -5,6 +5,7 @@
 # context_stride=15 on LoadClipFromCache / LoadVideoFromCache.
 model = dict(
     type='AlignmentModel',
+    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
     data_preprocessor=dict(
         type='EgoExoDataPreprocessor',
         # AE2 feeds frames / 127.5 - 1, i.e. mean 0.5 and std 0.5 in 0-1 units

@@ -4,6 +4,7 @@
 # passes to the backbone and the decoder.
 model = dict(
     type='BYOV',
+    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
     data_preprocessor=dict(
         type='EgoExoDataPreprocessor',  # mean / std: CLIP's, the preprocessor's default
         size=224,  # no-op when the pipeline already gives 224x224 frames
@@ -15,10 +16,11 @@ model = dict(
             chunk_size=64),
         token_selector=dict(type='SelectiveTokenMerging', ratio=0.3)),  # round(196 * 0.3) = 59
     backbone=dict(  # the temporal encoder, 9,676,032 parameters (paper: 9.7M)
-        type='TemporalTransformerEncoder', in_channels=768, embed_dims=256,
+        type='TemporalTransformerEncoder', embed_dims=256,  # in_channels: D=768, followed
         num_layers=12, num_heads=16, mlp_ratio=4.0, qkv_bias=True, interpolate_pos=True),
     decoder=dict(
-        type='MaskedFrameDecoder', in_channels=256, embed_dims=256, out_channels=768,
+        # in_channels (E=256) and out_channels (D=768) follow the backbone and the stem
+        type='MaskedFrameDecoder', embed_dims=256,
         # 4 blocks as in the reference scripts (3,423,488 parameters); the paper's 2.6M
         # decoder parameters correspond to num_layers=3 (2,633,728)
         num_layers=4, num_heads=16, mlp_ratio=4.0, qkv_bias=True,

@@ -1,0 +1,10 @@
+# The untrained-encoder row, synthetic benchmark: the CPU demo's BYOV
+# (configs/byov/byov_tiny_synthetic_demo.py) at its random initialisation (seeded) on the
+# weight-free tiny frame encoder. No training:
+#   python tools/test.py configs/baselines/untrained_byov_tiny_synthetic.py none --cfg-options randomness.seed=0
+# (tools/run_demo.py and benchmarks/synthetic_comparison.py report this row as
+# "BYOV untrained".)
+_base_ = [
+    '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
+    '../_base_/default_runtime.py'
+]
