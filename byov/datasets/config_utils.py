@@ -19,7 +19,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
 from .ae2 import scan_split
-from .feature_cache import INPUT_TYPES, MODES
+from .feature_cache import MODE_INPUT_TYPES, MODES
 from .integrity import Problem
 
 # top-level config keys copied into every loader's dataset that lacks them
@@ -158,7 +158,7 @@ def setup_feature_cache(cfg) -> None:
         raise ValueError('feature_cache: model.stem has no frame_encoder to compute the '
                          'features with; set one (or feature_cache.frame_encoder).')
     cfg[FEATURE_CACHE_KEY] = full
-    input_type = INPUT_TYPES[full['mode']]
+    input_type = MODE_INPUT_TYPES[full["mode"]]
     for name, node in (('model.stem', stem), ('model.data_preprocessor', preprocessor)):
         current = node.get('input_type') or 'frames'
         if current not in ('frames', input_type):
