@@ -12,6 +12,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
 from .ae2 import scan_split
+from .boxes import BOX_FILE, BOX_LOADERS
 from .integrity import Problem
 
 # top-level config keys copied into every loader's dataset that lacks them
@@ -57,7 +58,9 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
        every loader and the top-level keys;
     2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
-       ``SampleClipFrames`` step without its own, fills the loaders that lack it;
+       ``SampleClipFrames`` step without its own, fills the loaders that lack it; a box
+       loader (``LoadClipBoxes``, ``LoadVideoBoxes``) without a ``box_file`` reads its
+       dataset's ``<data_root>/det_bounding_box.pickle``;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
     4. :func:`check_data_roots` refuses loaders that read different data roots
@@ -77,6 +80,9 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
+            if (isinstance(step, dict) and step.get('type') in BOX_LOADERS
+                    and step.get('box_file') is None and dataset.get('data_root')):
+                step['box_file'] = osp.join(dataset['data_root'], BOX_FILE)
     _setup_protocol(cfg)
     if check_roots:
         check_data_roots(cfg, used)

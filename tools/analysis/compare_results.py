@@ -114,8 +114,8 @@ def main(argv=None):
         try:
             paths = expand(args.results)
             # the same refusal as without --seeds: runs on other data or protocol options
-            collect_results(paths, args.names,
-                            mismatch='mark' if args.allow_mismatch else 'error')
+            # (each run named by its file here: the seeds of one method share a name)
+            collect_results(paths, paths, mismatch='mark' if args.allow_mismatch else 'error')
             sections = seed_tables(paths, args)
         except (OSError, ValueError) as err:
             sys.exit(f'compare_results: {err}')
