@@ -173,7 +173,7 @@ def test_object_centric_training_step_in_an_alignment_model():
     assert set(losses) == {'loss_align'} and torch.isfinite(losses['loss_align'])
     losses['loss_align'].backward()
     optim.step()
-    changed = {n.split('.')[1] for n, p in model.named_parameters()
+    changed = {n.split('.')[2] for n, p in model.named_parameters()  # stem.frame_encoder.X
                if not torch.equal(p, before[n])}
     # the RoI projection, the box embedding, the slot tokens and the backbone all learn
     assert {'backbone', 'proj_local', 'pos_embed', 'slot_tokens', 'transformer',
