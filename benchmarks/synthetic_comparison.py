@@ -27,8 +27,12 @@ On a loaded machine: ``--in-process`` runs each tool's main() inside this proces
 interpreter start per run), ``--workers 0`` loads data in the main process, ``--reuse``
 resumes (a training counts as done only at its last epoch), and several invocations with
 different ``--seeds`` may share one work dir; ``--aggregate-only --seeds 0 1 2`` then
-builds the tables from what finished, listing what did not. ``--update-doc RESULTS DOC``
-renders a results file's tables into the marked regions of a docs page.
+builds the tables from what finished, listing what did not.
+
+A ``--results-json`` file under ``docs/results/`` is what the docs show: a region
+``<!-- table: NAME table=full -->`` ... ``<!-- /table -->`` renders its ``full`` (or
+``crop``) table, ``renderer=seed_differences pairs=A:B,...`` the differences between
+rows; ``python tools/analysis/render_docs.py`` rewrites them (``--check`` tests them).
 """
 import argparse
 import json
@@ -122,10 +126,6 @@ def parse_args(argv=None):
     parser.add_argument('--aggregate-only', action='store_true',
                         help='run nothing: aggregate the results already in the work dir '
                              '(runs that are missing are listed and left out)')
-    parser.add_argument('--update-doc', nargs=2, metavar=('RESULTS_JSON', 'DOC'),
-                        help='run nothing: render the tables of RESULTS_JSON into the '
-                             'regions "<!-- table: <name>_<evaluation> -->" ... '
-                             '"<!-- /table -->" of DOC (name: the JSON file\'s base name)')
     args = parser.parse_args(argv)
     names = [r[0] for r in ROWS[args.input]]
     for name in args.only or ():
@@ -316,33 +316,8 @@ def tables(per_seed, evaluations):
     return out
 
 
-def update_doc(results_json, doc):
-    """Replace each marked table region of ``doc`` with the table rendered from
-    ``results_json``."""
-    import re
-    from byov.evaluation.seed_stats import seed_markdown, stats_from_json
-    with open(results_json) as f:
-        record = json.load(f)
-    base = osp.splitext(osp.basename(results_json))[0]
-    with open(doc) as f:
-        text = f.read()
-    for ev, table in record['tables'].items():
-        name = f'{base}_{ev}'
-        rendered = seed_markdown(stats_from_json(table), record.get('reference'))
-        pattern = re.compile(rf'(<!-- table: {re.escape(name)} -->\n).*?(<!-- /table -->)',
-                             re.S)
-        if not pattern.search(text):
-            sys.exit(f'{doc} has no region "<!-- table: {name} -->" ... "<!-- /table -->".')
-        text = pattern.sub(lambda m: m.group(1) + rendered + '\n' + m.group(2), text)
-    with open(doc, 'w') as f:
-        f.write(text)
-    print(f'{doc}: tables of {results_json} rendered')
-
-
 def main(argv=None):
     args = parse_args(argv)
-    if args.update_doc:
-        return update_doc(*args.update_doc)
     global IN_PROCESS, WORKERS
     IN_PROCESS, WORKERS = args.in_process, args.workers
     start = time.time()
@@ -396,10 +371,10 @@ def main(argv=None):
     with open(osp.join(args.work_dir, 'comparison.md'), 'w') as f:
         what = 'sum of the runs\' wall times' if args.aggregate_only else 'total wall time'
         f.write(f'{budget}; {what} {wall:.0f} s. {legend}\n\n' + '\n'.join(sections))
-    record = dict(budget=budget, input=args.input, epochs=args.epochs, seeds=args.seeds,
+    record = dict(kind='seed_comparison', budget=budget, input=args.input, epochs=args.epochs, seeds=args.seeds,
                   not_run=missing, wall_is_sum_of_runs=args.aggregate_only,
                   temporal_crop=args.temporal_crop, reference=reference, wall_s=wall,
-                  command='python benchmarks/synthetic_comparison.py ' + ' '.join(
+                  produced_by='python benchmarks/synthetic_comparison.py ' + ' '.join(
                       sys.argv[1:] if argv is None else argv),
                   tables={ev: stats_to_json(stats[ev], reference) for ev in evaluations},
                   per_seed={str(s): rows_ for s, rows_ in per_seed.items()}, times=times)

@@ -230,6 +230,45 @@ def render_cache_modes(results, digits='4'):
     return markdown_table(header, body)
 
 
+def _seed_table(results, table):
+    """One table of a seed-comparison results file as ``{row: {metric: SeedStat}}``."""
+    sys.path.insert(0, ROOT)
+    from byov.evaluation.seed_stats import stats_from_json
+    tables = results.get('tables')
+    if not isinstance(tables, dict) or table not in tables:
+        raise DocError(f'no table {table!r} (the marker\'s table=...); tables: '
+                       f'{sorted(tables or {})}')
+    return stats_from_json(tables[table])
+
+
+@renderer('seed_comparison')
+def render_seed_comparison(results, table, digits='3'):
+    """``benchmarks/synthetic_comparison.py --results-json``: the rows of one of its
+    tables (``table``: ``full``, ``crop``) as mean ± std over the seeds with the seed
+    count, † on cells that do not beat the file's ``reference`` row by more than the seed
+    spread (``byov.evaluation.seed_stats``)."""
+    from byov.evaluation.seed_stats import seed_markdown
+    return seed_markdown(_seed_table(results, table), results.get('reference'), int(digits))
+
+
+@renderer('seed_differences')
+def render_seed_differences(results, table, pairs, digits='3'):
+    """Differences between rows of one table of a seed-comparison results file, read
+    against the seed spread: ``pairs=A:B,C:D`` (``_`` for a space) gives one row per
+    pair, cells ``mean_A - mean_B (spread)``, bold beyond the spread
+    (``byov.evaluation.seed_stats.differences_markdown``). Use with ``renderer=``."""
+    from byov.evaluation.seed_stats import differences_markdown
+    parsed = []
+    for pair in pairs.split(','):
+        if pair.count(':') != 1:
+            raise DocError(f'pairs: {pair!r} is not ROW_A:ROW_B')
+        parsed.append(tuple(n.replace('_', ' ') for n in pair.split(':')))
+    try:
+        return differences_markdown(_seed_table(results, table), parsed, int(digits))
+    except ValueError as err:
+        raise DocError(str(err)) from None
+
+
 @renderer('figures')
 def render_figures(results):
     """The list of figures in the docs and the command that draws each."""
