@@ -371,8 +371,9 @@ def main(argv=None):
     with open(osp.join(args.work_dir, 'comparison.md'), 'w') as f:
         what = 'sum of the runs\' wall times' if args.aggregate_only else 'total wall time'
         f.write(f'{budget}; {what} {wall:.0f} s. {legend}\n\n' + '\n'.join(sections))
-    record = dict(kind='seed_comparison', budget=budget, input=args.input, epochs=args.epochs, seeds=args.seeds,
-                  not_run=missing, wall_is_sum_of_runs=args.aggregate_only,
+    record = dict(kind='seed_comparison', budget=budget, input=args.input,
+                  epochs=args.epochs, seeds=args.seeds, not_run=missing,
+                  wall_is_sum_of_runs=args.aggregate_only,
                   temporal_crop=args.temporal_crop, reference=reference, wall_s=wall,
                   produced_by='python benchmarks/synthetic_comparison.py ' + ' '.join(
                       sys.argv[1:] if argv is None else argv),

@@ -1,7 +1,7 @@
 # AE2's contrastive soft-DTW on the synthetic benchmark's hand-object boxes: the
-# weight-free box-geometry frame encoder and the temporal encoder of configs/byov/byov_box-geometry_synthetic.py, the
-# CPU demo's schedule; only the objective differs (benchmarks/synthetic_comparison.py
-# --input boxes).
+# weight-free box-geometry frame encoder and the temporal encoder of
+# configs/byov/byov_box-geometry_synthetic.py, the CPU demo's schedule; only the
+# objective differs (benchmarks/synthetic_comparison.py --input boxes).
 _base_ = [
     '../_base_/models/ae2_dtw_contrastive.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
     '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
