@@ -125,7 +125,8 @@ def test_record_seeds_and_render(tmp_path):
 
 
 def test_record_a_comparison_over_seeds(tmp_path):
-    """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
+    """Per-seed metrics of several rows: rows in order, seeds as lists; the benchmark's own
+    seed-comparison file is refused (it goes to docs/results/ with --results-json)."""
     views = render_docs.VIEWS
     metrics = {str(seed): {name: {f'ae2/f1_{v}': base + seed / 10 for v in views}
                            for name, base in (('time only', 0.3), ('BYOV', 0.5))}
@@ -145,6 +146,10 @@ def test_record_a_comparison_over_seeds(tmp_path):
     assert one.split('\n')[2] == '| time only | 0.50 | 0.50 | 0.50 |'
     with pytest.raises(render_docs.DocError, match='no seed 7'):
         render_docs.render_metrics_rows(results, columns=cols, seed='7')
+    own = tmp_path / 'own.json'
+    own.write_text(json.dumps(dict(kind='seed_comparison', tables={}, per_seed={})))
+    with pytest.raises(render_docs.DocError, match='--results-json'):
+        render_docs.record('own', [(None, [str(own)])], 'a test', root=str(tmp_path))
 
 
 def test_percent_scales_only_f1_and_map():
