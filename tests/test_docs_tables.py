@@ -217,12 +217,13 @@ def test_no_reference_to_notes_outside_the_repository():
 # ------------------------------------------------ numbers quoted in prose
 # A metric or a difference of two is in [-2, 2]: 0.xxx / 1.xxx, optionally signed
 QUOTED_RE = re.compile(r'(?<![\d.])[01]\.\d+(?![\d.])')
-SEED_DOCS = ('docs/benchmark.md', 'docs/box_input.md')
+# every page with generated tables (docs/box_input.md quotes no results)
+SEED_DOCS = [osp.relpath(p, ROOT) for p in render_docs.doc_paths(ROOT)]
 
 
 def _prose(section):
     """The section without generated regions, code blocks and inline code."""
-    section = re.sub(r'<!-- table: .*?<!-- /table -->', '', section, flags=re.S)
+    section = re.sub(r'^<!-- table: .*?^<!-- /table -->', '', section, flags=re.S | re.M)
     section = re.sub(r'```.*?```', '', section, flags=re.S)
     return re.sub(r'`[^`\n]*`', '', section)
 
@@ -246,7 +247,7 @@ def _derivable_values(doc_text, root):
     difference from the file's reference row and its spread, and the difference and
     spread of every pair a ``seed_differences`` region lists."""
     values = []
-    for match in re.finditer(r'<!-- table: (\S+)((?: [\w-]+=\S+)*) -->', doc_text):
+    for match in re.finditer(r'^<!-- table: (\S+)((?: [\w-]+=\S+)*) -->$', doc_text, re.M):
         with open(osp.join(root, 'docs', 'results', match.group(1) + '.json')) as f:
             results = json.load(f)
         if results.get('kind') != 'seed_comparison':
