@@ -125,8 +125,7 @@ def test_record_seeds_and_render(tmp_path):
 
 
 def test_record_a_comparison_over_seeds(tmp_path):
-    """Per-seed metrics of several rows: rows in order, seeds as lists; the benchmark's own
-    seed-comparison file is refused (it goes to docs/results/ with --results-json)."""
+    """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
     views = render_docs.VIEWS
     metrics = {str(seed): {name: {f'ae2/f1_{v}': base + seed / 10 for v in views}
                            for name, base in (('time only', 0.3), ('BYOV', 0.5))}

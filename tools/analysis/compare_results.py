@@ -114,8 +114,9 @@ def main(argv=None):
         try:
             paths = expand(args.results)
             # the same refusal as without --seeds: runs on other data or protocol options
-            # (each run named by its file here: the seeds of one method share a name)
-            collect_results(paths, paths, mismatch='mark' if args.allow_mismatch else 'error')
+            # (one name per file: runs of the same row differ only in their seed)
+            collect_results(paths, [str(i) for i in range(len(paths))],
+                            mismatch='mark' if args.allow_mismatch else 'error')
             sections = seed_tables(paths, args)
         except (OSError, ValueError) as err:
             sys.exit(f'compare_results: {err}')
