@@ -12,7 +12,6 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
 from .ae2 import scan_split
-from .boxes import BOX_FILE, BOX_LOADERS
 from .integrity import Problem
 
 # top-level config keys copied into every loader's dataset that lacks them
@@ -58,14 +57,16 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
        every loader and the top-level keys;
     2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
-       ``SampleClipFrames`` step without its own, fills the loaders that lack it; a box
-       loader (``LoadClipBoxes``, ``LoadVideoBoxes``) without a ``box_file`` reads its
-       dataset's ``<data_root>/det_bounding_box.pickle``;
+       ``SampleClipFrames`` step without its own, fills the loaders that lack it;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
     4. :func:`check_data_roots` refuses loaders that read different data roots
        among the loaders ``used`` by the run (``check_roots=False``: for a tool that
        reads one loader only).
+
+    A box loader (``LoadClipBoxes``, ``LoadVideoBoxes``) without a ``box_file`` reads its
+    dataset's ``<data_root>/det_bounding_box.pickle`` (after step 1, so ``--data-root``
+    moves the boxes with the data).
     """
     overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
                  if v is not None}
@@ -77,15 +78,21 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if dataset.get(key) is None and cfg.get(key) is not None:
                 dataset[key] = cfg[key]
         for step in dataset.get('pipeline') or ():
+            _fill_box_file(step, dataset)
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
-            if (isinstance(step, dict) and step.get('type') in BOX_LOADERS
-                    and step.get('box_file') is None and dataset.get('data_root')):
-                step['box_file'] = osp.join(dataset['data_root'], BOX_FILE)
     _setup_protocol(cfg)
     if check_roots:
         check_data_roots(cfg, used)
+
+
+def _fill_box_file(step, dataset: dict) -> None:
+    """``box_file=None`` of a box-loading pipeline step -> ``<data_root>/<BOX_FILE>``."""
+    from .boxes import BOX_FILE, BOX_LOADERS
+    if (isinstance(step, dict) and step.get('type') in BOX_LOADERS
+            and step.get('box_file') is None and dataset.get('data_root')):
+        step['box_file'] = osp.join(dataset['data_root'], BOX_FILE)
 
 
 def _setup_protocol(cfg) -> None:
