@@ -27,8 +27,12 @@ On a loaded machine: ``--in-process`` runs each tool's main() inside this proces
 interpreter start per run), ``--workers 0`` loads data in the main process, ``--reuse``
 resumes (a training counts as done only at its last epoch), and several invocations with
 different ``--seeds`` may share one work dir; ``--aggregate-only --seeds 0 1 2`` then
-builds the tables from what finished, listing what did not. ``--update-doc RESULTS DOC``
-renders a results file's tables into the marked regions of a docs page.
+builds the tables from what finished, listing what did not.
+
+A ``--results-json`` file under ``docs/results/`` is what the docs show: a region
+``<!-- table: NAME table=full -->`` ... ``<!-- /table -->`` renders its ``full`` (or
+``crop``) table, ``renderer=seed_differences pairs=A:B,...`` the differences between
+rows; ``python tools/analysis/render_docs.py`` rewrites them (``--check`` tests them).
 """
 import argparse
 import json
@@ -85,7 +89,6 @@ BOX_ROWS = [
 ]
 ROWS = {'frames': FRAME_ROWS, 'boxes': BOX_ROWS}
 ITERS_PER_EPOCH = 10  # 40 training videos (pooled ego + exo) per epoch, batch 4
-BOX_LOADERS = ('LoadClipBoxes', 'LoadVideoBoxes')
 
 
 def parse_args(argv=None):
@@ -123,10 +126,6 @@ def parse_args(argv=None):
     parser.add_argument('--aggregate-only', action='store_true',
                         help='run nothing: aggregate the results already in the work dir '
                              '(runs that are missing are listed and left out)')
-    parser.add_argument('--update-doc', nargs=2, metavar=('RESULTS_JSON', 'DOC'),
-                        help='run nothing: render the tables of RESULTS_JSON into the '
-                             'regions "<!-- table: <name>_<evaluation> -->" ... '
-                             '"<!-- /table -->" of DOC (name: the JSON file\'s base name)')
     args = parser.parse_args(argv)
     names = [r[0] for r in ROWS[args.input]]
     for name in args.only or ():
@@ -161,22 +160,18 @@ _TOOLS = {}
 
 
 def run_in_process(cmd, log_path):
-    """``[python, tools/<train|test>.py, args...]`` run as the tool's main() would, in
-    this process (its output into ``log_path``); returns the wall time."""
+    """``[python, tools/<train|test>.py, args...]`` run as the tool's main() in this
+    process (its output into ``log_path``); returns the wall time."""
     import contextlib
     import gc
     import importlib.util
     import traceback
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    from byov.utils import register_all_modules
     tool = cmd[1]
     if tool not in _TOOLS:
         spec = importlib.util.spec_from_file_location(
             osp.splitext(osp.basename(tool))[0] + '_tool', osp.join(ROOT, tool))
         _TOOLS[tool] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(_TOOLS[tool])
-    module = _TOOLS[tool]
     print('$ (in process) ' + ' '.join(cmd[1:]), flush=True)
     time.sleep(1.1)  # mmengine names a run's logger and message hub by the second
     start, argv = time.time(), sys.argv
@@ -185,17 +180,13 @@ def run_in_process(cmd, log_path):
             contextlib.redirect_stderr(log):
         try:
             sys.argv = cmd[1:]
-            args = module.parse_args()
-            register_all_modules()
-            runner = Runner.from_cfg(module.merge_args(Config.fromfile(args.config), args))
-            runner.train() if tool.endswith('train.py') else runner.test()
+            _TOOLS[tool].main()
             failed = None
-        except Exception:  # noqa: BLE001  (reported below, with the log)
+        except (Exception, SystemExit):  # noqa: BLE001  (reported below, with the log)
             failed = traceback.format_exc()
             log.write(failed)
         finally:
             sys.argv = argv
-            runner = None
             gc.collect()
     if failed:
         sys.exit(f'{tool} failed in process; see {log_path}:\n{failed[-3000:]}')
@@ -214,26 +205,16 @@ def ensure_dataset(data_root, need_boxes):
     generate_synthetic_egoexo(data_root)
 
 
-def data_options(config, loaders, data_root, cache_dir):
-    """--cfg-options pointing ``loaders`` at the benchmark, its frame cache and (box
-    pipelines) its box file."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, config))
+def data_options(loaders, data_root, cache_dir):
+    """Command-line options pointing the tool at the benchmark and its frame cache (box
+    pipelines read ``<data_root>/det_bounding_box.pickle``), with ``--workers`` loader
+    processes per loader in ``loaders``: ``(tool options, --cfg-options)``."""
     opts = []
-    for loader in loaders:
-        opts += [f'{loader}.dataset.data_root={data_root}',
-                 f'{loader}.dataset.cache_dir={cache_dir}']
-        if WORKERS is not None:
+    if WORKERS is not None:
+        for loader in loaders:
             opts += [f'{loader}.num_workers={WORKERS}',
                      f'{loader}.persistent_workers={WORKERS > 0}']
-        node = cfg
-        for part in loader.split('.'):
-            node = node[part]
-        for i, step in enumerate(node['dataset'].get('pipeline') or []):
-            if step['type'] in BOX_LOADERS:
-                opts.append(f'{loader}.dataset.pipeline.{i}.box_file='
-                            f'{osp.join(data_root, "det_bounding_box.pickle")}')
-    return opts
+    return ['--data-root', data_root, '--cache-dir', cache_dir], opts
 
 
 def last_checkpoint(train_dir):
@@ -255,10 +236,10 @@ def evaluate(config, checkpoint, out_dir, seed, args, data, crop=None):
         return record['metrics'], record.get('benchmark_times', {}).get('test_s')
     os.makedirs(out_dir, exist_ok=True)
     extra = ['--temporal-crop', str(crop)] if crop else []
+    tool_opts, cfg_opts = data_options(['test_dataloader', 'test_cfg.fit_dataloader'], *data)
     wall = run([sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', out_dir,
-                *extra, '--cfg-options',
-                *data_options(config, ['test_dataloader', 'test_cfg.fit_dataloader'], *data),
-                f'randomness.seed={seed}'], osp.join(out_dir, 'test.log'))
+                *extra, *tool_opts, '--cfg-options', *cfg_opts, f'randomness.seed={seed}'],
+               osp.join(out_dir, 'test.log'))
     with open(results) as f:  # keep the wall time with the run's results
         record = json.load(f)
     record['benchmark_times'] = dict(test_s=wall)
@@ -284,10 +265,10 @@ def run_row(name, config, trained, seed, args, data):
                 if osp.isfile(stale):
                     os.remove(stale)
             os.makedirs(row_dir, exist_ok=True)
+            tool_opts, cfg_opts = data_options(['train_dataloader'], *data)
             times['train_s'] = run(
                 [sys.executable, 'tools/train.py', config, '--work-dir', train_dir, '--seed',
-                 str(seed), '--no-validate', '--cfg-options',
-                 *data_options(config, ['train_dataloader'], *data),
+                 str(seed), '--no-validate', *tool_opts, '--cfg-options', *cfg_opts,
                  f'train_cfg.max_epochs={args.epochs}'], osp.join(row_dir, 'train.log'))
         checkpoint = last_checkpoint(train_dir)
     metrics = {}
@@ -335,33 +316,8 @@ def tables(per_seed, evaluations):
     return out
 
 
-def update_doc(results_json, doc):
-    """Replace each marked table region of ``doc`` with the table rendered from
-    ``results_json``."""
-    import re
-    from byov.evaluation.seed_stats import seed_markdown, stats_from_json
-    with open(results_json) as f:
-        record = json.load(f)
-    base = osp.splitext(osp.basename(results_json))[0]
-    with open(doc) as f:
-        text = f.read()
-    for ev, table in record['tables'].items():
-        name = f'{base}_{ev}'
-        rendered = seed_markdown(stats_from_json(table), record.get('reference'))
-        pattern = re.compile(rf'(<!-- table: {re.escape(name)} -->\n).*?(<!-- /table -->)',
-                             re.S)
-        if not pattern.search(text):
-            sys.exit(f'{doc} has no region "<!-- table: {name} -->" ... "<!-- /table -->".')
-        text = pattern.sub(lambda m: m.group(1) + rendered + '\n' + m.group(2), text)
-    with open(doc, 'w') as f:
-        f.write(text)
-    print(f'{doc}: tables of {results_json} rendered')
-
-
 def main(argv=None):
     args = parse_args(argv)
-    if args.update_doc:
-        return update_doc(*args.update_doc)
     global IN_PROCESS, WORKERS
     IN_PROCESS, WORKERS = args.in_process, args.workers
     start = time.time()
@@ -399,8 +355,10 @@ def main(argv=None):
     reference = TIME_ONLY if any(r[0] == TIME_ONLY for r in rows) else None
     budget = (f'{args.epochs} epochs x {ITERS_PER_EPOCH} iterations (batch 4) per trained '
               f'row, seeds {", ".join(map(str, args.seeds))}, input {args.input}')
-    titles = {'full': 'test split, full videos',
-              'crop': f'test split, random {args.temporal_crop:g} temporal crop of each video'}
+    titles = {'full': 'test split, full videos'}
+    if args.temporal_crop:
+        titles['crop'] = (f'test split, random {args.temporal_crop:g} temporal crop of each '
+                          'video')
     legend = (f'mean ± sample std over the seeds ("seeds" = runs; rows that do not depend '
               f'on the seed ran once); {MARK}: not above the time-only row by more than '
               'the seed spread.' if reference else 'mean ± sample std over the seeds.')
@@ -413,10 +371,11 @@ def main(argv=None):
     with open(osp.join(args.work_dir, 'comparison.md'), 'w') as f:
         what = 'sum of the runs\' wall times' if args.aggregate_only else 'total wall time'
         f.write(f'{budget}; {what} {wall:.0f} s. {legend}\n\n' + '\n'.join(sections))
-    record = dict(budget=budget, input=args.input, epochs=args.epochs, seeds=args.seeds,
-                  not_run=missing, wall_is_sum_of_runs=args.aggregate_only,
+    record = dict(kind='seed_comparison', budget=budget, input=args.input,
+                  epochs=args.epochs, seeds=args.seeds, not_run=missing,
+                  wall_is_sum_of_runs=args.aggregate_only,
                   temporal_crop=args.temporal_crop, reference=reference, wall_s=wall,
-                  command='python benchmarks/synthetic_comparison.py ' + ' '.join(
+                  produced_by='python benchmarks/synthetic_comparison.py ' + ' '.join(
                       sys.argv[1:] if argv is None else argv),
                   tables={ev: stats_to_json(stats[ev], reference) for ev in evaluations},
                   per_seed={str(s): rows_ for s, rows_ in per_seed.items()}, times=times)

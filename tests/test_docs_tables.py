@@ -1,9 +1,11 @@
 """The docs' generated tables match their results files (tools/analysis/render_docs.py), and
 the repository stands on its own (no references to notes outside it)."""
 import io
+import math
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import statistics
 import subprocess
@@ -144,6 +146,10 @@ def test_record_a_comparison_over_seeds(tmp_path):
     assert one.split('\n')[2] == '| time only | 0.50 | 0.50 | 0.50 |'
     with pytest.raises(render_docs.DocError, match='no seed 7'):
         render_docs.render_metrics_rows(results, columns=cols, seed='7')
+    own = tmp_path / 'own.json'
+    own.write_text(json.dumps(dict(kind='seed_comparison', tables={}, per_seed={})))
+    with pytest.raises(render_docs.DocError, match='--results-json'):
+        render_docs.record('own', [(None, [str(own)])], 'a test', root=str(tmp_path))
 
 
 def test_percent_scales_only_f1_and_map():
@@ -206,3 +212,124 @@ def test_no_reference_to_notes_outside_the_repository():
             rel = osp.relpath(osp.join(folder, name), ROOT)
             hits += [f'{rel}: {n}' for n in names if n in text]
     assert not hits, hits
+
+
+# ------------------------------------------------ numbers quoted in prose
+# A metric or a difference of two is in [-2, 2]: 0.xxx / 1.xxx, optionally signed
+QUOTED_RE = re.compile(r'(?<![\d.])[01]\.\d+(?![\d.])')
+# every page with generated tables (docs/box_input.md quotes no results)
+SEED_DOCS = [osp.relpath(p, ROOT) for p in render_docs.doc_paths(ROOT)]
+
+
+def _prose(section):
+    """The section without generated regions, code blocks and inline code."""
+    section = re.sub(r'^<!-- table: .*?^<!-- /table -->', '', section, flags=re.S | re.M)
+    section = re.sub(r'```.*?```', '', section, flags=re.S)
+    return re.sub(r'`[^`\n]*`', '', section)
+
+
+def _quoted_numbers(text):
+    """``(string, value, digits, signed)`` of each number in ``text``; a '+' / '-' right
+    before it (not after a digit: '0.98-0.99' is a range) is its sign."""
+    found = []
+    for m in QUOTED_RE.finditer(text):
+        start, sign = m.start(), ''
+        if start and text[start - 1] in '+-−' and not (start > 1 and text[start - 2].isdigit()):
+            sign = '-' if text[start - 1] in '-−' else '+'
+        value = float(m.group()) * (-1 if sign == '-' else 1)
+        found.append((sign + m.group(), value, len(m.group().split('.')[1]), bool(sign)))
+    return found
+
+
+def _derivable_values(doc_text, root):
+    """Every value the doc's seed-comparison regions show or imply, from the results
+    files themselves (not from the rendered text): each cell's mean and std, each row's
+    difference from the file's reference row and its spread, and the difference and
+    spread of every pair a ``seed_differences`` region lists."""
+    values = []
+    for match in re.finditer(r'^<!-- table: (\S+)((?: [\w-]+=\S+)*) -->$', doc_text, re.M):
+        with open(osp.join(root, 'docs', 'results', match.group(1) + '.json')) as f:
+            results = json.load(f)
+        if results.get('kind') != 'seed_comparison':
+            continue
+        options = dict(o.split('=', 1) for o in match.group(2).split())
+        for name, table in results['tables'].items():
+            ref = table.get(results.get('reference'), {})
+            for row in table.values():
+                for key, cell in row.items():
+                    values += [cell['mean'], cell['std']]
+                    if key in ref:
+                        values += [cell['mean'] - ref[key]['mean'],
+                                   math.hypot(cell['std'], ref[key]['std'])]
+            if options.get('renderer') == 'seed_differences' and options['table'] == name:
+                for pair in options['pairs'].split(','):
+                    a, b = (table[n.replace('_', ' ')] for n in pair.split(':'))
+                    for key in a:
+                        values += [a[key]['mean'] - b[key]['mean'],
+                                   math.hypot(a[key]['std'], b[key]['std'])]
+    return values
+
+
+def _underivable_numbers(doc_text, root):
+    """Numbers quoted in the prose of each ``## `` section that shows seed-comparison
+    results, that no value of those results gives when rounded as quoted."""
+    values = _derivable_values(doc_text, root)
+    bad = []
+    for section in re.split(r'\n(?=## )', doc_text):
+        if not _derivable_values(section, root):
+            continue
+        for text, quoted, digits, signed in _quoted_numbers(_prose(section)):
+            tolerance = 0.5 * 10 ** -digits + 1e-9
+            if not any(abs(quoted - v) <= tolerance or
+                       (not signed and abs(quoted - abs(v)) <= tolerance) for v in values):
+                bad.append(text)
+    return bad
+
+
+@pytest.mark.parametrize('doc', SEED_DOCS)
+def test_numbers_in_the_prose_come_from_the_results_files(doc):
+    with open(osp.join(ROOT, doc)) as f:
+        text = f.read()
+    assert _underivable_numbers(text, ROOT) == [], (
+        f'{doc} quotes numbers that its results files do not give (a stale or '
+        'hand-typed number): quote cells of the generated tables')
+
+
+def test_a_stale_number_in_the_prose_fails():
+    with open(osp.join(ROOT, 'docs', 'benchmark.md')) as f:
+        text = f.read()
+    quoted = _quoted_numbers(_prose(text.split('### What the box-input tables show')[1]))
+    assert len(quoted) > 20  # the check sees the prose's numbers
+    assert ('+0.056', 0.056, 3, True) in quoted and ('0.98', 0.98, 2, False) in quoted
+    assert ('-0.99', -0.99, 2, True) not in quoted  # '0.98-0.99' is a range
+    stale = text.replace('ego2exo F1 +0.056 (spread 0.032)', 'ego2exo F1 +0.066 (spread 0.032)')
+    assert stale != text
+    assert _underivable_numbers(stale, ROOT) == ['+0.066']
+    # a sign is checked too: no value of these results is -0.248 (the check cannot tell
+    # which cell a number is meant to be: one that equals another derivable value passes)
+    flipped = text.replace('+0.248 over frozen features', '-0.248 over frozen features')
+    assert flipped != text
+    assert _underivable_numbers(flipped, ROOT) == ['-0.248']
+
+
+def test_seed_comparison_regions_render_the_results_file():
+    """The rendered box table against the results file, cell by cell, and a difference
+    cell against its own computation."""
+    results = render_docs.load_results('synthetic_boxes_comparison')
+    table = render_docs.RENDERERS['seed_comparison'](results, table='crop')
+    cells = results['tables']['crop']
+    lines = table.split('\n')[2:]
+    assert [line.split(' | ')[0].lstrip('| ') for line in lines] == list(cells)
+    byov = next(line for line in lines if line.startswith('| BYOV |')).split(' | ')
+    f1 = cells['BYOV']['f1_regular']
+    assert byov[2] == f'{_round_once(f1["mean"], 3)} ± {_round_once(f1["std"], 3)}'
+    diffs = render_docs.RENDERERS['seed_differences'](
+        results, table='full', pairs='BYOV:BYOV_untrained')
+    a, b = (results['tables']['full'][n]['f1_ego2exo'] for n in ('BYOV', 'BYOV untrained'))
+    diff, spread = a['mean'] - b['mean'], math.hypot(a['std'], b['std'])
+    cell = diffs.split('\n')[2].split(' | ')[3]
+    assert cell == f'**+{_round_once(diff, 3)} ({_round_once(spread, 3)})**' and diff > spread
+    with pytest.raises(render_docs.DocError, match="no table 'middle'"):
+        render_docs.RENDERERS['seed_comparison'](results, table='middle')
+    with pytest.raises(render_docs.DocError, match="no row 'BYOV2'"):
+        render_docs.RENDERERS['seed_differences'](results, table='full', pairs='BYOV2:BYOV')

@@ -26,6 +26,8 @@ from byov.box_inputs import BOX_COLUMNS
 from .ae2 import _LabelUnpickler as _DataUnpickler  # containers, numbers, numpy arrays
 
 BOX_FILE = 'det_bounding_box.pickle'
+# the pipeline steps that read it; setup_data points their box_file=None at <data_root>/BOX_FILE
+BOX_LOADERS = ('LoadClipBoxes', 'LoadVideoBoxes')
 CONFIDENCE_COLUMN = 4
 CONTACT_COLUMN = 5
 SLOT_ID_COLUMN = 9

@@ -79,6 +79,10 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     5. :func:`check_data_roots` refuses loaders that read different data roots
        among the loaders ``used`` by the run (``check_roots=False``: for a tool that
        reads one loader only).
+
+    A box loader (``LoadClipBoxes``, ``LoadVideoBoxes``) without a ``box_file`` reads its
+    dataset's ``<data_root>/det_bounding_box.pickle`` (after step 1, so ``--data-root``
+    moves the boxes with the data).
     """
     overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
                  if v is not None}
@@ -90,6 +94,7 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if dataset.get(key) is None and cfg.get(key) is not None:
                 dataset[key] = cfg[key]
         for step in dataset.get('pipeline') or ():
+            _fill_box_file(step, dataset)
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
@@ -101,6 +106,14 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     setup_feature_cache(cfg)
     if check_roots:
         check_data_roots(cfg, used)
+
+
+def _fill_box_file(step, dataset: dict) -> None:
+    """``box_file=None`` of a box-loading pipeline step -> ``<data_root>/<BOX_FILE>``."""
+    from .boxes import BOX_FILE, BOX_LOADERS
+    if (isinstance(step, dict) and step.get('type') in BOX_LOADERS
+            and step.get('box_file') is None and dataset.get('data_root')):
+        step['box_file'] = osp.join(dataset['data_root'], BOX_FILE)
 
 
 def _setup_protocol(cfg) -> None:

@@ -13,7 +13,7 @@ import math
 import os.path as osp
 import statistics
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .table import _column_title, _columns, _plain_key, dataset_name, read_results
 
@@ -27,9 +27,15 @@ class SeedStat:
     std: float  # sample standard deviation; 0 for a single run
     n: int
 
+    def minus(self, other: 'SeedStat') -> Tuple[float, float]:
+        """``(mean - other.mean, spread)``: the difference of the means and the spread of
+        that difference, ``sqrt(std**2 + other.std**2)`` (0 with one run on each side)."""
+        return self.mean - other.mean, math.hypot(self.std, other.std)
+
     def beats(self, ref: 'SeedStat') -> bool:
         """Higher than ``ref`` by more than the spread of the difference."""
-        return self.mean - ref.mean > math.hypot(self.std, ref.std)
+        diff, spread = self.minus(ref)
+        return diff > spread
 
 
 def aggregate(runs: Dict[str, List[dict]]) -> Dict[str, Dict[str, SeedStat]]:
@@ -92,6 +98,33 @@ def seed_markdown(stats: Dict[str, Dict[str, SeedStat]], reference: Optional[str
             if name in marks and not marks[name].get(c, True):
                 text += f' {MARK}'
             row.append(text)
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines)
+
+
+def differences_markdown(stats: Dict[str, Dict[str, SeedStat]],
+                         pairs: Sequence[Tuple[str, str]], digits: int = 3) -> str:
+    """A Markdown table of row differences read against the seed spread: one row per
+    pair ``(a, b)``, cells ``mean_a - mean_b (spread)`` (:meth:`SeedStat.minus`), in bold
+    where the difference exceeds the spread."""
+    for pair in pairs:
+        for name in pair:
+            if name not in stats:
+                raise ValueError(f'no row {name!r}; rows: {list(stats)}')
+    columns = [c for c in _columns(stats) if all(c in stats[n] for p in pairs for n in p)]
+    header = ['Difference', 'seeds'] + [_column_title(c) for c in columns]
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '|' + '|'.join([':---', '---:'] + ['---:'] * len(columns)) + '|']
+    for a, b in pairs:
+        seeds = '/'.join(str(max(s.n for s in stats[n].values())) for n in (a, b))
+        row = [f'{a} − {b}', seeds]
+        for c in columns:
+            diff, spread = stats[a][c].minus(stats[b][c])
+            shown = f'{diff:+.{digits}f}'
+            if float(shown) == 0:  # no '-0.000'
+                shown = f'{0:.{digits}f}'
+            text = f'{shown} ({spread:.{digits}f})'
+            row.append(f'**{text}**' if abs(diff) > spread else text)
         lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 

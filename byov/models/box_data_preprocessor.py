@@ -16,7 +16,7 @@ class EgoExoBoxDataPreprocessor(EgoExoDataPreprocessor):
     they are) or ``[2, T, 4, H, W]`` / ``[L, 4, H, W]`` (frames + box plane): channels
     0-2 are resized to ``size`` (bicubic, as the parent) and normalised with
     ``mean`` / ``std``, and the box table is carried over unchanged (its coordinates are
-    fractions of the frame, so they hold at any size). The model's ``input_type`` stays
+    fractions of the frame, so they hold at any size). The stem's ``input_type`` stays
     ``'frames'``: the frame encoder runs in the model.
 
     Args:

@@ -21,15 +21,17 @@ model = dict(
     data_preprocessor=dict(
         _delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4,
         mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]),  # ImageNet, as AE2
-    frame_encoder=dict(
-        _delete_=True, type='ObjectCentricEncoder', depth=18, pretrained=None,
-        num_slots=4, dims=128, num_layers=2, num_heads=4, embed_dims=128, roi_size=4,
-        chunk_size=64),
-    token_selector=None,
-    temporal_encoder=None,
-    freeze_frame_encoder=False,
+    num_frames={{_base_.num_frames}},
+    stem=dict(
+        frozen=False,  # trained end to end, as AE2's encoder
+        token_selector=None,  # the encoder returns one vector per frame itself
+        frame_encoder=dict(
+            _delete_=True, type='ObjectCentricEncoder', depth=18, pretrained=None,
+            num_slots=4, dims=128, num_layers=2, num_heads=4, embed_dims=128, roi_size=4,
+            chunk_size=64)),
+    backbone=None,
     # half of the 16-frame clip in the subset (Break Eggs: 30 of 32)
-    align_loss=dict(num_subset=8, ratio=1.0, cyclic=False))
+    loss=dict(num_subset=8, ratio=1.0, cyclic=False))
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
     logger=dict(interval=10))

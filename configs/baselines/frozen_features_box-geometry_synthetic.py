@@ -9,5 +9,4 @@ model = dict(
     _delete_=True,
     type='FrameFeatureBaseline',
     data_preprocessor={{_base_.model.data_preprocessor}},
-    frame_encoder={{_base_.model.frame_encoder}},
-    token_selector={{_base_.model.token_selector}})
+    stem={{_base_.model.stem}})

@@ -8,9 +8,9 @@ _base_ = [
 ]
 model = dict(
     data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
-    frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4),
-    temporal_encoder=dict(
-        in_channels=52, embed_dims=128, num_frames=16, num_layers=4, num_heads=8),
+    num_frames={{_base_.num_frames}},
+    stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
+    backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),
 )
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),

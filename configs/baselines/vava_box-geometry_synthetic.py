@@ -8,12 +8,12 @@ _base_ = [
 ]
 model = dict(
     data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
-    frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4),
-    temporal_encoder=dict(
-        in_channels=52, embed_dims=128, num_frames=16, num_layers=4, num_heads=8),
+    num_frames={{_base_.num_frames}},
+    stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
+    backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),
     # AE2 pushes frames more than 15 apart in its 32-frame clips; a 16-frame clip has no
     # such pair, and the embeddings collapse (benchmark.md): half the clip, as AE2
-    align_loss=dict(intra_window=7))
+    loss=dict(intra_window=7))
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
     logger=dict(interval=10))

@@ -158,3 +158,29 @@ def test_pack_and_preprocess_boxes_only_and_with_frames(box_file):
         pack_boxes(boxes, np.zeros((10, 3, 3, 24), np.uint8))
     with pytest.raises(KeyError, match='LoadClipBoxes'):
         PackEgoExoBoxInputs()(dict(imgs=imgs))
+
+
+def test_box_file_follows_each_loaders_data_root():
+    """A box config leaves box_file unset; setup_data (every tool, --data-root) points
+    each box loader at its dataset's det_bounding_box.pickle, and keeps one set by hand."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from byov.datasets import setup_data
+    from byov.datasets.boxes import BOX_FILE, BOX_LOADERS
+    from byov.datasets.config_utils import iter_loaders
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, 'configs/byov/byov_box-geometry_synthetic.py'))
+    cfg.test_dataloader.dataset.pipeline[0].box_file = 'elsewhere/boxes.pickle'
+    setup_data(cfg, data_root='some/dataset')
+    found = {}
+    for key, dataset in iter_loaders(cfg):
+        for step in dataset.pipeline:
+            if step.type in BOX_LOADERS:
+                found[key] = step.box_file
+    assert found.pop('test_dataloader') == 'elsewhere/boxes.pickle'
+    assert set(found) >= {'train_dataloader', 'val_dataloader', 'test_cfg.fit_dataloader'}
+    assert set(found.values()) == {osp.join('some/dataset', BOX_FILE)}
+    with pytest.raises(ValueError, match='LoadVideoBoxes: box_file is not set'):
+        LoadVideoBoxes()

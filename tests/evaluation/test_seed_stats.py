@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from byov.evaluation.seed_stats import (MARK, aggregate, beats_reference, collect_runs,
-                                        seed_markdown, stats_from_json, stats_to_json)
+                                        differences_markdown, seed_markdown,
+                                        stats_from_json, stats_to_json)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
@@ -68,3 +69,24 @@ def test_compare_results_aggregates_same_named_runs(tmp_path, capsys):
     with pytest.raises(SystemExit, match="--reference 'nope' is not a row"):
         compare_results.main([str(tmp_path / 'seed*' / '*'), '--seeds', '--reference',
                               'nope'])
+
+
+def test_differences_against_the_seed_spread():
+    a = [{'f1_regular': v, 'tau': t} for v, t in ((0.70, 0.90), (0.74, 0.91), (0.72, 0.92))]
+    b = [{'f1_regular': v, 'tau': t} for v, t in ((0.60, 0.9102), (0.62, 0.9098),
+                                                    (0.61, 0.9100))]
+    stats = aggregate({'a': a, 'b': b})
+    table = differences_markdown(stats, [('a', 'b'), ('b', 'a')])
+    lines = table.split('\n')
+    assert lines[0] == "| Difference | seeds | F1 regular | Kendall's tau |"
+    f1_diff = statistics.mean([0.70, 0.74, 0.72]) - statistics.mean([0.60, 0.62, 0.61])
+    f1_spread = (statistics.stdev([0.70, 0.74, 0.72]) ** 2
+                 + statistics.stdev([0.60, 0.62, 0.61]) ** 2) ** .5
+    assert f1_diff > f1_spread  # bold: beyond the spread
+    tau_spread = (statistics.stdev([0.90, 0.91, 0.92]) ** 2
+                  + statistics.stdev([0.9102, 0.9098, 0.9100]) ** 2) ** .5
+    assert lines[2] == (f'| a − b | 3/3 | **+{f1_diff:.3f} ({f1_spread:.3f})** | '
+                        f'0.000 ({tau_spread:.3f}) |')  # a rounded zero has no sign
+    assert lines[3].startswith(f'| b − a | 3/3 | **-{f1_diff:.3f} ')
+    with pytest.raises(ValueError, match="no row 'c'"):
+        differences_markdown(stats, [('a', 'c')])

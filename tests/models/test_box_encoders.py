@@ -159,7 +159,8 @@ def test_object_centric_training_step_in_an_alignment_model():
     cfg = Config.fromfile(osp.join(
         ROOT, 'configs/baselines/dtw-contrastive_object-centric_synthetic.py'))
     model_cfg = cfg.model
-    model_cfg.frame_encoder.update(dims=32, num_layers=1, embed_dims=16)
+    model_cfg.stem.frame_encoder.update(dims=32, num_layers=1, embed_dims=16)
+    model_cfg.num_frames = 8  # the 8-frame clips below
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.train()
@@ -172,7 +173,7 @@ def test_object_centric_training_step_in_an_alignment_model():
     assert set(losses) == {'loss_align'} and torch.isfinite(losses['loss_align'])
     losses['loss_align'].backward()
     optim.step()
-    changed = {n.split('.')[1] for n, p in model.named_parameters()
+    changed = {n.split('.')[2] for n, p in model.named_parameters()  # stem.frame_encoder.X
                if not torch.equal(p, before[n])}
     # the RoI projection, the box embedding, the slot tokens and the backbone all learn
     assert {'backbone', 'proj_local', 'pos_embed', 'slot_tokens', 'transformer',

@@ -20,16 +20,19 @@ script), never by hand, and say which command produced them (``"produced_by"``).
         --rows work_dirs/demo/demo_results.json --produced-by 'python tools/run_demo.py'
     python tools/analysis/render_docs.py record my_table \\
         --row 'BYOV=runs/s0/results.json,runs/s1/results.json' --row 'TCC=runs/tcc/results.json'
-    python tools/analysis/render_docs.py record synthetic_comparison \
-        --rows work_dirs/synthetic_comparison/comparison.json \
-        --produced-by 'python benchmarks/synthetic_comparison.py --epochs 8 --seeds 0 1 2'
+    python benchmarks/synthetic_comparison.py --seeds 0 1 2 \\
+        --results-json docs/results/synthetic_frames_comparison.json   # writes its own
 
 Adding a kind of table is one function decorated with ``@renderer('name')`` that takes the
 results dict and the marker's options and returns Markdown. ``metrics_rows`` covers the
 usual case: methods as rows, metrics as columns, one value per metric, or a list of values
 (one per seed) shown as mean ± standard deviation (``seed=N`` in the marker picks one
 seed). A marker such as ``<!-- table: synthetic_comparison columns=combined digits=3 -->``
-then shows the recorded rows.
+then shows the recorded rows. ``benchmarks/synthetic_comparison.py --results-json`` writes
+kind ``seed_comparison``, several tables in one file: ``<!-- table: NAME table=full -->``
+shows one (mean ± std, seed count, † from ``byov.evaluation.seed_stats``), and
+``renderer=seed_differences table=full pairs=A:B,C:D`` the differences between rows
+with their seed spread.
 """
 import argparse
 import difflib
@@ -231,6 +234,45 @@ def render_cache_modes(results, digits='4'):
     return markdown_table(header, body)
 
 
+def _seed_table(results, table):
+    """One table of a seed-comparison results file as ``{row: {metric: SeedStat}}``."""
+    sys.path.insert(0, ROOT)
+    from byov.evaluation.seed_stats import stats_from_json
+    tables = results.get('tables')
+    if not isinstance(tables, dict) or table not in tables:
+        raise DocError(f'no table {table!r} (the marker\'s table=...); tables: '
+                       f'{sorted(tables or {})}')
+    return stats_from_json(tables[table])
+
+
+@renderer('seed_comparison')
+def render_seed_comparison(results, table, digits='3'):
+    """``benchmarks/synthetic_comparison.py --results-json``: the rows of one of its
+    tables (``table``: ``full``, ``crop``) as mean ± std over the seeds with the seed
+    count, † on cells that do not beat the file's ``reference`` row by more than the seed
+    spread (``byov.evaluation.seed_stats``)."""
+    from byov.evaluation.seed_stats import seed_markdown
+    return seed_markdown(_seed_table(results, table), results.get('reference'), int(digits))
+
+
+@renderer('seed_differences')
+def render_seed_differences(results, table, pairs, digits='3'):
+    """Differences between rows of one table of a seed-comparison results file, read
+    against the seed spread: ``pairs=A:B,C:D`` (``_`` for a space) gives one row per
+    pair, cells ``mean_A - mean_B (spread)``, bold beyond the spread
+    (``byov.evaluation.seed_stats.differences_markdown``). Use with ``renderer=``."""
+    from byov.evaluation.seed_stats import differences_markdown
+    parsed = []
+    for pair in pairs.split(','):
+        if pair.count(':') != 1:
+            raise DocError(f'pairs: {pair!r} is not ROW_A:ROW_B')
+        parsed.append(tuple(n.replace('_', ' ') for n in pair.split(':')))
+    try:
+        return differences_markdown(_seed_table(results, table), parsed, int(digits))
+    except ValueError as err:
+        raise DocError(str(err)) from None
+
+
 @renderer('figures')
 def render_figures(results):
     """The list of figures in the docs and the command that draws each."""
@@ -370,7 +412,11 @@ def record(name, rows, produced_by, notes='', root=ROOT):
 def _rows_of_table(table):
     """Rows from a run's table: ``{row: metrics}`` (``tools/run_demo.py``'s
     demo_results.json) or ``{'seeds': [...], 'metrics': {seed: {row: metrics}}}``
-    (``benchmarks/synthetic_comparison.py``'s comparison.json: one list per metric)."""
+    (per-seed metrics of several rows: one list per metric)."""
+    if table.get('kind') == 'seed_comparison' or 'per_seed' in table:
+        raise DocError('this is benchmarks/synthetic_comparison.py\'s own table: write it '
+                       'into docs/results/ with its --results-json and show it with '
+                       '"<!-- table: NAME table=full -->" (nothing to record).')
     if 'metrics' not in table or 'seeds' not in table:
         return [dict(name=n, metrics=m) for n, m in table.items()]
     seeds = [str(s) for s in table['seeds']]
@@ -416,7 +462,7 @@ def parse_args(argv=None):
     rec.add_argument('name')
     rec.add_argument('--rows', metavar='FILE',
                      help="a run's table: run_demo's demo_results.json (row name -> metrics) or "
-                          "synthetic_comparison's comparison.json (seeds kept as lists)")
+                          "{seeds: [...], metrics: {seed: {row: metrics}}} (seeds kept as lists)")
     rec.add_argument('--row', action='append', default=[], metavar='NAME=FILE[,FILE...]',
                      help='one row from results.json files (several files: seeds)')
     rec.add_argument('--produced-by', required=True, help='the command that made the runs')

@@ -14,9 +14,14 @@ from .formatting import PackEgoExoInputs
 class _BoxMixin:
     """Arguments of :class:`~byov.datasets.boxes.HandObjectBoxes`."""
 
-    def __init__(self, box_file: str, score_threshold: float = 0.0,
+    def __init__(self, box_file: Optional[str] = None, score_threshold: float = 0.0,
                  expansion_ratio: float = 1.0, one_object: bool = False,
                  video_size: Optional[Sequence[int]] = None):
+        if box_file is None:
+            raise ValueError(
+                f'{type(self).__name__}: box_file is not set. byov\'s tools set it to the '
+                "dataset's <data_root>/det_bounding_box.pickle "
+                '(byov.datasets.setup_data); building the pipeline yourself, pass box_file.')
         self.source = HandObjectBoxes(box_file, score_threshold, expansion_ratio,
                                       one_object, video_size)
 
@@ -40,7 +45,9 @@ class LoadClipBoxes(_BoxMixin, BaseTransform):
     as fractions of the frame.
 
     Args:
-        box_file (str): the dataset's ``det_bounding_box.pickle``.
+        box_file (str | None): the dataset's ``det_bounding_box.pickle``; None in a config:
+            ``<data_root>/det_bounding_box.pickle`` of the dataset, set by
+            :func:`~byov.datasets.setup_data`.
         score_threshold, expansion_ratio, one_object, video_size: AE2's options, see
             :class:`~byov.datasets.boxes.HandObjectBoxes`.
     """

@@ -35,8 +35,9 @@ class ObjectCentricEncoder(BaseModule):
        the tokens that are present, LayerNorm + Linear -> E.
 
     Use it as the (trainable) frame encoder of
-    :class:`~byov.models.alignment.AlignmentModel` with ``token_selector=None``,
-    ``temporal_encoder=None`` and ``freeze_frame_encoder=False``, as AE2 does.
+    :class:`~byov.models.alignment.AlignmentModel`: ``stem=dict(type='FrameStem',
+    frame_encoder=dict(type='ObjectCentricEncoder', ...), token_selector=None,
+    frozen=False)`` and ``backbone=None``, as AE2 does.
 
     Args:
         depth (int): ResNet depth (AE2: 50; 18 for quick tests).

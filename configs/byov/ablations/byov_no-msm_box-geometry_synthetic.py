@@ -1,13 +1,6 @@
 # BYOV ablation on the synthetic benchmark's hand-object boxes: without masked self-view
 # modelling (MCM only). Everything else as configs/byov/byov_box-geometry_synthetic.py
 # (benchmarks/synthetic_comparison.py --input boxes).
-_base_ = [
-    '../../_base_/models/byov_box-geometry.py',
-    '../../_base_/datasets/synthetic_egoexo_boxes.py',
-    '../../_base_/schedules/demo_cpu.py', '../../_base_/default_runtime.py'
-]
+_base_ = ['../byov_box-geometry_synthetic.py']  # only what is ablated differs
 model = dict(
     self_view_masking=None)
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))
