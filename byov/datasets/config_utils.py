@@ -171,7 +171,7 @@ def setup_feature_cache(cfg) -> None:
         raise ValueError('feature_cache: model.stem has no frame_encoder to compute the '
                          'features with; set one (or feature_cache.frame_encoder).')
     cfg[FEATURE_CACHE_KEY] = full
-    input_type = MODE_INPUT_TYPES[full["mode"]]
+    input_type = MODE_INPUT_TYPES[full['mode']]
     for name, node in (('model.stem', stem), ('model.data_preprocessor', preprocessor)):
         current = node.get('input_type') or 'frames'
         if current not in ('frames', input_type):
