@@ -200,3 +200,21 @@ def test_box_geometry_configs_build_and_run(config):
     sample = BaseDataElement(metainfo=dict(num_frames=20))
     out = model(data['inputs'], [sample], mode='predict')
     assert out[0].embeds.shape[0] == 20 and np.isfinite(out[0].embeds).all()
+
+
+def test_box_byov_every_trainable_parameter_gets_a_gradient():
+    """BYOV on box geometry (its shipped config), one training step on box-only pairs."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/byov/byov_box-geometry_synthetic.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.train()
+    pairs = [_box_input(2, model.num_frames, seed=s)[:, :, 3:, :4, :10] for s in range(2)]
+    data = model.data_preprocessor(dict(inputs=pairs), True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_msm', 'loss_mcm_a_from_b', 'loss_mcm_b_from_a'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable
+    no_grad = [n for n, p in trainable if p.grad is None]
+    assert not no_grad, f'parameters without gradient: {no_grad}'
