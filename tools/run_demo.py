@@ -153,11 +153,13 @@ def ensure_dataset(data_root, seed):
                                              synthetic.generate_synthetic_egoexo)
     if osp.isfile(osp.join(data_root, LABEL_FILE)):
         print(f'Synthetic benchmark found in {data_root}')
-        return
+        return None
     print(f'Generating the synthetic benchmark into {data_root} ...', flush=True)
     start = time.time()
     generate_synthetic_egoexo(data_root, seed=seed, workers=2, progress=True)
-    print(f'  done in {time.time() - start:.0f} s', flush=True)
+    seconds = time.time() - start
+    print(f'  done in {seconds:.0f} s', flush=True)
+    return seconds
 
 
 def _import_synthetic():
@@ -171,33 +173,34 @@ def main():
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     data_root = osp.abspath(args.data_root)
-    ensure_dataset(data_root, args.seed)
+    timing = dict(generation=ensure_dataset(data_root, args.seed))
 
-    data_opts = []
-    for loader in ('train_dataloader', 'test_dataloader', 'test_cfg.fit_dataloader'):
-        data_opts.append(f'{loader}.dataset.data_root={data_root}')
-        if args.cache_dir:
-            data_opts.append(f'{loader}.dataset.cache_dir={osp.abspath(args.cache_dir)}')
+    # --data-root / --cache-dir set every loader of a config (the fit splits included)
+    data_opts = ['--data-root', data_root]
+    if args.cache_dir:
+        data_opts += ['--cache-dir', osp.abspath(args.cache_dir)]
     train_dir = osp.join(work_dir, 'byov_trained')
+    step = time.time()
     if not args.skip_train:
-        opts = list(data_opts)
-        if args.epochs is not None:
-            opts.append(f'train_cfg.max_epochs={args.epochs}')
+        opts = [f'train_cfg.max_epochs={args.epochs}'] if args.epochs is not None else []
         run([sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir', train_dir,
-             '--seed', str(args.seed), '--no-validate', '--brief-console',
-             '--cfg-options', *opts],
+             '--seed', str(args.seed), '--no-validate', '--brief-console', *data_opts,
+             *(['--cfg-options', *opts] if opts else [])],
             osp.join(work_dir, 'train.log'))
+        timing['training'] = time.time() - step
     checkpoint = _last_checkpoint(train_dir)
 
     rows = {}
+    step = time.time()
     for name, config, weights in ROWS:
         row_dir = osp.join(work_dir, name.split(' (')[0].replace(' ', '_'))
         ckpt = checkpoint if weights == 'trained' else 'none'
         run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', row_dir,
-             '--brief-console', '--cfg-options', *data_opts, f'randomness.seed={args.seed}'],
+             '--brief-console', *data_opts, '--cfg-options', f'randomness.seed={args.seed}'],
             osp.join(row_dir + '.log'))
         with open(osp.join(row_dir, 'results.json')) as f:
             rows[name] = json.load(f)['metrics']
+    timing['evaluations'] = time.time() - step
 
     from byov.evaluation.table import results_table, results_markdown
     table = results_table(rows)
@@ -207,7 +210,12 @@ def main():
         f.write(results_markdown(rows) + '\n')
     with open(osp.join(work_dir, 'demo_results.json'), 'w') as f:
         json.dump(rows, f, indent=2)
-    print(f'Total wall time: {time.time() - start:.0f} s; results in {work_dir}')
+    timing['total'] = time.time() - start
+    # wall seconds of each step (generation None: the data was there), for the docs
+    # (tools/analysis/render_docs.py record demo_main_job ... --timing this file)
+    with open(osp.join(work_dir, 'demo_timing.json'), 'w') as f:
+        json.dump(dict(timing, cpu_count=os.cpu_count()), f, indent=2)
+    print(f'Total wall time: {timing["total"]:.0f} s; results in {work_dir}')
 
 
 def _last_checkpoint(train_dir):

@@ -377,7 +377,24 @@ def check(root=ROOT, write=False, stream=sys.stdout):
 
 
 # ---------------------------------------------------------------- recording runs
-def record(name, rows, produced_by, notes='', root=ROOT):
+@renderer('demo_wall_time')
+def render_demo_wall_time(results):
+    """The main job's wall time by step, from the ``timing`` a record kept
+    (``record ... --timing work_dirs/demo/demo_timing.json``)."""
+    timing = results.get('timing')
+    if not timing:
+        raise DocError('this results file has no timing: record it with --timing '
+                       'work_dirs/demo/demo_timing.json (written by tools/run_demo.py)')
+    steps = [(label, timing.get(key)) for key, label in (
+        ('generation', 'generation'), ('training', 'training'),
+        ('evaluations', 'the four evaluations'))]
+    parts = [f'{label} {seconds:.0f} s' for label, seconds in steps if seconds is not None]
+    cores = timing.get('cpu_count')
+    return (f"{', '.join(parts)}: {timing['total']:.0f} s in all"
+            + (f' on {cores} CPU cores' if cores else '') + '.')
+
+
+def record(name, rows, produced_by, notes='', root=ROOT, timing=None):
     """Write ``docs/results/<name>.json`` (kind ``metrics_rows``) from run outputs.
 
     ``rows``: list of ``(row name, [results.json paths])``, several paths = several seeds
@@ -406,6 +423,9 @@ def record(name, rows, produced_by, notes='', root=ROOT):
                              seeds=[r.get('seed') for r in loaded]))
     data = dict(kind='metrics_rows', produced_by=produced_by, notes=notes,
                 versions=versions, rows=out_rows)
+    if timing:
+        with open(timing) as f:
+            data['timing'] = json.load(f)
     return write_results(name, data, root)
 
 
@@ -467,6 +487,8 @@ def parse_args(argv=None):
                      help='one row from results.json files (several files: seeds)')
     rec.add_argument('--produced-by', required=True, help='the command that made the runs')
     rec.add_argument('--notes', default='')
+    rec.add_argument('--timing', metavar='FILE',
+                     help="a run's wall times by step (tools/run_demo.py's demo_timing.json)")
     return parser.parse_args(argv)
 
 
@@ -482,7 +504,8 @@ def main(argv=None):
                 rows.append((row_name, files.split(',')))
             if not rows:
                 raise DocError('record needs --rows FILE or at least one --row NAME=FILE')
-            print('wrote', record(args.name, rows, args.produced_by, args.notes, args.root))
+            print('wrote', record(args.name, rows, args.produced_by, args.notes, args.root,
+                                      args.timing))
             return 0
         if args.list:
             for doc, line, name in regions(args.root):
