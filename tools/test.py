@@ -19,8 +19,8 @@ from mmengine.config import Config, DictAction
 from byov.datasets.config_utils import check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (setup_distributed, setup_model_wrapper, setup_pin_memory,
-                               setup_threads, setup_work_dir)
+from byov.utils.launch import (finish_distributed, setup_distributed, setup_model_wrapper,
+                               setup_pin_memory, setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -133,6 +133,7 @@ def main():
     runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
     runner.logger.info(threads)
     runner.test()
+    finish_distributed()  # every rank ends together
 
 
 if __name__ == '__main__':

@@ -12,9 +12,9 @@ from mmengine.config import Config, DictAction
 from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (setup_amp, setup_auto_scale_lr, setup_distributed,
-                               setup_model_wrapper, setup_pin_memory, setup_resume,
-                               setup_threads, setup_work_dir)
+from byov.utils.launch import (finish_distributed, setup_amp, setup_auto_scale_lr,
+                               setup_distributed, setup_model_wrapper, setup_pin_memory,
+                               setup_resume, setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -101,6 +101,7 @@ def main():
         print(f'[byov] rank {runner.rank} of {runner.world_size} ready '
               f'(backend {cfg.env_cfg.dist_cfg.backend})', flush=True)
     runner.train()
+    finish_distributed()  # every rank ends together
 
 
 if __name__ == '__main__':

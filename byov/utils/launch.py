@@ -248,3 +248,16 @@ def setup_auto_scale_lr(cfg) -> None:
     scale = dict(scale)
     scale['enable'] = True
     cfg.auto_scale_lr = scale
+
+
+def finish_distributed() -> None:
+    """End a distributed run cleanly: wait for every rank, then destroy the process group.
+
+    Without it, a rank that finishes first can exit while gloo's threads still serve the
+    group, and the C++ runtime aborts that process at exit ("terminate called without an
+    active exception", exit -6) although its work is done.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
