@@ -125,6 +125,23 @@ def test_record_seeds_and_render(tmp_path):
     assert "Kendall's tau" in header and rule.count('---') == 9
 
 
+def test_recorded_wall_time_by_step(tmp_path):
+    """record --timing keeps run_demo's step times; the renderer rounds each once."""
+    run = tmp_path / 'run.json'
+    run.write_text(json.dumps(dict(metrics={'ae2/tau': 0.9}, seed=0, versions={})))
+    timing = dict(generation=None, training=13.51, evaluations=31.49, total=46.2, cpu_count=2)
+    (tmp_path / 'timing.json').write_text(json.dumps(timing))
+    render_docs.record('walls', [('BYOV', [str(run)])], 'a test', root=str(tmp_path),
+                       timing=str(tmp_path / 'timing.json'))
+    results = render_docs.load_results('walls', str(tmp_path))
+    text = render_docs.RENDERERS['demo_wall_time'](results)
+    # data already there: no generation step; 13.51 -> 14, 31.49 -> 31, 46.2 -> 46
+    assert text == 'training 14 s, the four evaluations 31 s: 46 s in all on 2 CPU cores.'
+    del results['timing']
+    with pytest.raises(render_docs.DocError, match='--timing'):
+        render_docs.RENDERERS['demo_wall_time'](results)
+
+
 def test_record_a_comparison_over_seeds(tmp_path):
     """benchmarks/synthetic_comparison.py's comparison.json: rows in order, seeds as lists."""
     views = EVAL_VIEWS
