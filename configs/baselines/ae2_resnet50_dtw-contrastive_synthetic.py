@@ -5,12 +5,9 @@
 _base_ = [
     '../_base_/models/ae2_resnet50_dtw_contrastive.py',
     '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
     data_preprocessor=dict(size=64),
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
 train_dataloader = dict(batch_size=2)
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))
