@@ -141,7 +141,7 @@ def with_num_frames(cfg: Optional[dict], num_frames: int, option: str, owner: st
             f'{owner}: {option}.num_frames={given} is {relation} than the {num_frames}-frame '
             f'clips of model.num_frames={num_frames}. The clip length is set once: remove '
             f'{option}.num_frames from the config (the model passes model.num_frames, which '
-            "setup_data fills from the dataset config's num_frames).")
+            "leaf configs read from the dataset config's num_frames).")
     return dict(cfg, num_frames=num_frames)
 
 
@@ -242,8 +242,8 @@ class BaseEgoExoModel(BaseModel):
                 f'{type(self).__name__}.loss got {num_frames}-frame clips but the model was '
                 f'built for model.num_frames={self.num_frames}. Set the clip length once: '
                 "the dataset config's num_frames, read by SampleClipFrames(num_frames=...) in "
-                "train_pipeline and by model.num_frames (None: the dataset config's, "
-                'filled in by setup_data).')
+                'train_pipeline and by model.num_frames (leaf configs write '
+                'model = dict(num_frames={{_base_.num_frames}})).')
 
     def ignorable_checkpoint_prefixes(self) -> Tuple[str, ...]:
         """State-dict key prefixes whose missing or unexpected keys a strict checkpoint

@@ -7,5 +7,6 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
+    num_frames={{_base_.num_frames}},
     # AE2's Pour Liquid setting (16 frames, ratio 2, cyclic)
     loss=dict(num_subset=16, ratio=2, cyclic=True))

@@ -5,3 +5,5 @@ _base_ = [
     '../_base_/models/byov_box-geometry.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
+# frames per clip: the dataset config's (16), read by the model too
+model = dict(num_frames={{_base_.num_frames}})

@@ -18,7 +18,7 @@ NUM_FRAMES = {'byov_tiny': 16}
 
 def model_cfg(name='byov_tiny', **overrides):
     """``model`` of ``configs/_base_/models/<name>.py`` as a dict, with ``num_frames`` set
-    (setup_data fills it from the dataset config) and top-level keys replaced by
+    (leaf configs read it from their dataset config) and top-level keys replaced by
     ``overrides``."""
     path = REPO / 'configs' / '_base_' / 'models' / f'{name}.py'
     cfg = Config.fromfile(str(path)).model.to_dict()

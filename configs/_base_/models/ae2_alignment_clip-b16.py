@@ -2,7 +2,7 @@
 # BYOV's temporal encoder, trained to align pairs of clips instead of by masked
 # modelling, so that a comparison with BYOV isolates the objective. The objective
 # (`loss`) comes from ae2_tcc.py, ae2_dtw.py, ae2_dtw_contrastive.py or ae2_vava.py,
-# which inherit this file; frames per clip: the dataset config's num_frames.
+# which inherit this file; frames per clip: model.num_frames (leaf configs).
 model = dict(
     type='AlignmentModel',
     num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)

@@ -2,12 +2,11 @@
 # frame from AE2's 4 box slots: positions, sizes, confidences, presence and pairwise
 # hand-object relations; one token) in place of the frozen image model, and the CPU
 # demo's temporal model (4 encoder blocks, 2 decoder blocks, width 128). Frames per
-# clip: model.num_frames, the dataset config's num_frames (synthetic: 16; setup_data).
+# clip: model.num_frames, which leaf configs read from the dataset config (synthetic: 16).
 # Pair it with a box pipeline (configs/_base_/datasets/synthetic_egoexo_boxes.py).
 box_dims = 52  # 7 * 4 slot features + 4 * 6 pair features
 model = dict(
     type='BYOV',
-    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
     data_preprocessor=dict(type='EgoExoBoxDataPreprocessor', num_slots=4),
     stem=dict(
         type='FrameStem',

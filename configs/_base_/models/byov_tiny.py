@@ -1,7 +1,7 @@
 # A CPU-sized BYOV for the demo and the tests: a weight-free frame encoder (a fixed
 # random 8x8 patch projection, D=128, N=64 on 64x64 frames) and a small temporal model
 # (4 encoder blocks, 2 decoder blocks, width 128). Frames per clip: model.num_frames,
-# the dataset config's num_frames (synthetic: 16), filled in by setup_data. Same algorithm and
+# which leaf configs read from the dataset config (synthetic: 16). Same algorithm and
 # defaults as byov_vit-b16.py otherwise. Widths are typed once, where they are decided
 # (frame encoder: D, backbone: E); the model fills the parts that consume them.
 model = dict(

@@ -1,6 +1,6 @@
 # BYOV on a frozen CLIP ViT-B/16: the paper's main setting and the reference scripts for
-# Pour Milk, Pour Liquid and Tennis Forehand. Frames per clip: model.num_frames, the
-# dataset config's num_frames (32; Tennis Forehand 20; setup_data), which the model
+# Pour Milk, Pour Liquid and Tennis Forehand. Frames per clip: model.num_frames, which
+# leaf configs read from the dataset config (32; Tennis Forehand 20), and which the model
 # passes to the backbone and the decoder.
 model = dict(
     type='BYOV',
