@@ -7,6 +7,8 @@ _base_ = [
     '../_base_/datasets/ae2_pour_milk.py',
     '../_base_/schedules/ae2_adam_300e.py', '../_base_/default_runtime.py'
 ]
-model = dict(loss=dict(num_subset=4, ratio=1.0, cyclic=False))
+model = dict(
+    num_frames={{_base_.num_frames}},
+    loss=dict(num_subset=4, ratio=1.0, cyclic=False))
 train_dataloader = dict(batch_size=2)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))  # AE2's Pour Milk script

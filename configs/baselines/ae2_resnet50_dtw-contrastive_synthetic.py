@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
+    num_frames={{_base_.num_frames}},
     data_preprocessor=dict(size=64),
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
 train_dataloader = dict(batch_size=2)

@@ -7,5 +7,7 @@ _base_ = [
     '../_base_/datasets/ae2_tennis_forehand.py',
     '../_base_/schedules/ae2_adam_300e.py', '../_base_/default_runtime.py'
 ]
-model = dict(loss=dict(num_subset=10, ratio=4, cyclic=False))
+model = dict(
+    num_frames={{_base_.num_frames}},
+    loss=dict(num_subset=10, ratio=4, cyclic=False))
 train_dataloader = dict(batch_size=2)
