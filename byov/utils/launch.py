@@ -6,6 +6,7 @@ import argparse
 import inspect
 import os
 import os.path as osp
+import sys
 import warnings
 from typing import Mapping, Optional, Tuple
 
@@ -31,6 +32,15 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
         help='log the environment, config and hook order to the log file only, not to '
         'the console')
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def parse_launch_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The command line, with ``LOCAL_RANK`` set for the launcher and the working
+    directory first on ``sys.path`` (a user's ``custom_imports`` modules are found)."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    sys.path.insert(0, os.getcwd())
+    return args
 
 
 def setup_distributed(cfg, launcher: str) -> None:
