@@ -12,15 +12,15 @@ Distributed: ``tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS``.
 """
 import argparse
 import os
-import sys
 
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (finish_distributed, setup_distributed, setup_model_wrapper,
-                               setup_pin_memory, setup_threads, setup_work_dir)
+from byov.utils.launch import (add_launch_arguments, finish_distributed, parse_launch_args,
+                               setup_distributed, setup_model_wrapper, setup_pin_memory,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -47,23 +47,11 @@ def parse_args():
     parser.add_argument(
         '--show-dir', metavar='DIR',
         help='draw the ego-exo figures (EgoExoVisualizationHook) into DIR/test/')
-    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
-                        'and the fit split of the evaluation)')
-    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
-    parser.add_argument(
-        '--brief-console', action='store_true',
-        help='log the environment, config and hook order to the log file only, not to '
-        'the console')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args()
+    add_launch_arguments(parser)
+    args = parse_launch_args(parser)
     if args.dump and not args.dump.endswith('.npz'):
         parser.error(f'--dump {args.dump}: the file name must end in .npz (numpy arrays, '
                      'read without pickle; mmaction2\'s .pkl is not written)')
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    # a user's plugin modules (custom_imports) are found from the working directory
-    sys.path.insert(0, os.getcwd())
     return args
 
 

@@ -4,17 +4,16 @@ Distributed: ``tools/dist_train.sh CONFIG NUM_PROCS`` (torchrun; gloo on CPU, NC
 or ``tools/slurm_train.sh PARTITION JOB CONFIG`` on clusters.
 """
 import argparse
-import os
-import sys
 
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (finish_distributed, setup_amp, setup_auto_scale_lr,
-                               setup_distributed, setup_model_wrapper, setup_pin_memory,
-                               setup_resume, setup_threads, setup_work_dir)
+from byov.utils.launch import (add_launch_arguments, finish_distributed, parse_launch_args,
+                               setup_amp, setup_auto_scale_lr, setup_distributed,
+                               setup_model_wrapper, setup_pin_memory, setup_resume,
+                               setup_threads, setup_work_dir)
 
 
 def parse_args():
@@ -42,21 +41,8 @@ def parse_args():
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_cfg.max_epochs=2 '
         'optim_wrapper.optimizer.lr=1e-4 (applied last)')
-    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
-                        'and the fit split of the evaluation)')
-    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
-    parser.add_argument(
-        '--brief-console', action='store_true',
-        help='log the environment, config and hook order to the log file only, not to '
-        'the console')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    # a user's plugin modules (custom_imports) are found from the working directory
-    sys.path.insert(0, os.getcwd())
-    return args
+    add_launch_arguments(parser)
+    return parse_launch_args(parser)
 
 
 def merge_args(cfg, args):

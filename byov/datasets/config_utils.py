@@ -39,6 +39,9 @@ DEFAULT_FEATURE_DIR = 'data/cache/features'
 FEATURE_STEPS = {'LoadClipFromCache': 'LoadClipFeatures',
                  'LoadVideoFromCache': 'LoadVideoFeatures'}
 PROTOCOL_KEY = 'progression_append_time'
+# a top-level dict (num_context_steps, context_stride) for every frame-loading step:
+# models that read context frames (AE2's encoder) set it once in their model config
+CONTEXT_KEY = 'context_frames'
 
 
 def _get(cfg, dotted: str):
@@ -72,6 +75,8 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
        ``SampleClipFrames`` step without its own, fills the loaders that lack it;
        ``num_frames`` also fills ``model.num_frames`` when the model config has it None;
+       a top-level ``context_frames`` dict fills the ``LoadClipFromCache`` /
+       ``LoadVideoFromCache`` steps with the keys they lack;
     3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
        of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
     4. a top-level ``feature_cache`` switches the config to cached features
@@ -98,6 +103,7 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
                     and step.get('num_frames') is None and cfg.get('num_frames')):
                 step['num_frames'] = cfg['num_frames']
+            _fill_context(step, cfg.get(CONTEXT_KEY))
     model = cfg.get('model')
     if (isinstance(model, dict) and 'num_frames' in model and model['num_frames'] is None
             and cfg.get('num_frames')):
@@ -106,6 +112,13 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     setup_feature_cache(cfg)
     if check_roots:
         check_data_roots(cfg, used)
+
+
+def _fill_context(step, context: Optional[dict]) -> None:
+    """The frame-loading ``step`` gets each key of ``context`` that it does not set."""
+    if context and isinstance(step, dict) and step.get('type') in FEATURE_STEPS:
+        for key, value in context.items():
+            step.setdefault(key, value)
 
 
 def _fill_box_file(step, dataset: dict) -> None:

@@ -1,6 +1,5 @@
 """Batches box inputs (boxes packed into the frames, :mod:`byov.box_inputs`)."""
 import torch
-import torch.nn.functional as F
 
 from byov.box_inputs import unpack_boxes
 from byov.registry import MODELS
@@ -32,15 +31,7 @@ class EgoExoBoxDataPreprocessor(EgoExoDataPreprocessor):
         self.num_slots = num_slots
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        data = self.cast_data(data)
-        inputs = data['inputs']
-        if isinstance(inputs, (list, tuple)):
-            shapes = {tuple(x.shape) for x in inputs}
-            if len(shapes) > 1:
-                raise ValueError(
-                    f'EgoExoBoxDataPreprocessor cannot batch items of different shapes '
-                    f'{sorted(shapes)}; evaluate whole videos with batch_size=1.')
-            inputs = torch.stack(list(inputs))
+        data, inputs = self.batch_inputs(data)
         if inputs.dtype == torch.uint8:
             raise ValueError('EgoExoBoxDataPreprocessor got uint8 frames without boxes; end '
                              'the pipeline with PackEgoExoBoxInputs (after LoadClipBoxes / '
@@ -49,11 +40,7 @@ class EgoExoBoxDataPreprocessor(EgoExoDataPreprocessor):
         if frames is None:
             return dict(inputs=inputs.float(), data_samples=data.get('data_samples'))
         lead = frames.shape[:-3]
-        frames = frames.reshape(-1, *frames.shape[-3:])
-        if self.size is not None and tuple(frames.shape[-2:]) != self.size:
-            frames = F.interpolate(frames, size=self.size, mode='bicubic',
-                                   align_corners=False).clamp_(0, 255)
-        frames = (frames - self.mean) / self.std
+        frames = self.normalise(frames.reshape(-1, *frames.shape[-3:]))
         h, w = frames.shape[-2:]
         plane = frames.new_zeros(frames.shape[0], 1, h, w)
         plane[:, 0, :boxes.shape[-2], :boxes.shape[-1]] = boxes.reshape(-1, *boxes.shape[-2:])

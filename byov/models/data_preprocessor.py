@@ -1,5 +1,5 @@
 """Batches uint8 frames and normalises them for the frame encoder."""
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -55,17 +55,29 @@ class EgoExoDataPreprocessor(BaseDataPreprocessor):
                              persistent=False)
         self.size = (size, size) if isinstance(size, int) else (tuple(size) if size else None)
 
-    def forward(self, data: dict, training: bool = False) -> dict:
+    def batch_inputs(self, data: dict) -> Tuple[dict, torch.Tensor]:
+        """``data`` on the device and its ``inputs`` stacked into one tensor."""
         data = self.cast_data(data)
         inputs = data['inputs']
         if isinstance(inputs, (list, tuple)):
             shapes = {tuple(x.shape) for x in inputs}
             if len(shapes) > 1:
                 raise ValueError(
-                    f'EgoExoDataPreprocessor cannot batch items of different shapes '
+                    f'{type(self).__name__} cannot batch items of different shapes '
                     f'{sorted(shapes)}; whole videos differ in length, so evaluate them with '
                     f'batch_size=1.')
             inputs = torch.stack(list(inputs))
+        return data, inputs
+
+    def normalise(self, frames: torch.Tensor) -> torch.Tensor:
+        """Float frames ``[M, 3, H, W]`` (0-255) resized to ``size`` and normalised."""
+        if self.size is not None and tuple(frames.shape[-2:]) != self.size:
+            frames = F.interpolate(frames, size=self.size, mode='bicubic',
+                                   align_corners=False).clamp_(0, 255)
+        return (frames - self.mean) / self.std
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data, inputs = self.batch_inputs(data)
         is_frames = inputs.dtype == torch.uint8
         if is_frames != (self.input_type == 'frames'):
             raise ValueError(
@@ -77,10 +89,6 @@ class EgoExoDataPreprocessor(BaseDataPreprocessor):
         if not is_frames:  # features: no resizing, no normalisation
             return dict(inputs=inputs.float(), data_samples=data.get('data_samples'))
         lead = inputs.shape[:-3]
-        frames = inputs.reshape(-1, *inputs.shape[-3:]).float()  # [M, 3, H, W], 0-255
-        if self.size is not None and tuple(frames.shape[-2:]) != self.size:
-            frames = F.interpolate(frames, size=self.size, mode='bicubic',
-                                   align_corners=False).clamp_(0, 255)
-        frames = (frames - self.mean) / self.std
+        frames = self.normalise(inputs.reshape(-1, *inputs.shape[-3:]).float())
         return dict(inputs=frames.reshape(*lead, *frames.shape[1:]),
                     data_samples=data.get('data_samples'))

@@ -2,9 +2,11 @@
 
 Shared by ``tools/train.py`` and ``tools/test.py`` so both read the same way.
 """
+import argparse
 import inspect
 import os
 import os.path as osp
+import sys
 import warnings
 from typing import Mapping, Optional, Tuple
 
@@ -15,6 +17,30 @@ from torch.nn.parallel import DistributedDataParallel
 #: Set to 1 by tools/dist_*.sh when they, not the user, set OMP_NUM_THREADS (which keeps
 #: torchrun from overriding it with a warning); the thread policy then still chooses.
 AUTO_THREADS_ENV = 'BYOV_AUTO_THREADS'
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that ``tools/train.py`` and ``tools/test.py`` share: the data
+    (``--data-root``, ``--cache-dir``), the launcher and the console."""
+    parser.add_argument('--data-root', help='data_root of every loader (train, val, test '
+                        'and the fit split of the evaluation)')
+    parser.add_argument('--cache-dir', help='frame cache folder of every loader')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument(
+        '--brief-console', action='store_true',
+        help='log the environment, config and hook order to the log file only, not to '
+        'the console')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def parse_launch_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The command line, with ``LOCAL_RANK`` set for the launcher and the working
+    directory first on ``sys.path`` (a user's ``custom_imports`` modules are found)."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    sys.path.insert(0, os.getcwd())
+    return args
 
 
 def setup_distributed(cfg, launcher: str) -> None:

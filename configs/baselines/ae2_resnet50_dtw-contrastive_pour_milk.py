@@ -10,21 +10,5 @@ _base_ = [
 model = dict(
     num_frames={{_base_.num_frames}},
     loss=dict(num_subset=4, ratio=1.0, cyclic=False))
-
-# every frame comes with the frame 15 before it (AE2's context): [C*T, 3, H, W]
-train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
-    dict(type='LoadClipFromCache', num_context_steps=2, context_stride=15),
-    dict(type='PackEgoExoInputs'),
-]
-video_pipeline = [
-    dict(type='LoadVideoFromCache', num_context_steps=2, context_stride=15),
-    dict(type='PackEgoExoInputs'),
-]
-train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-fit_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-val_cfg = dict(fit_dataloader=dict(dataset=dict(pipeline=video_pipeline)))
-test_cfg = dict(fit_dataloader=dict(dataset=dict(pipeline=video_pipeline)))
+train_dataloader = dict(batch_size=2)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))  # AE2's Pour Milk script

@@ -5,29 +5,10 @@
 _base_ = [
     '../_base_/models/ae2_resnet50_dtw_contrastive.py',
     '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
     num_frames={{_base_.num_frames}},
     data_preprocessor=dict(size=64),
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
-
-# every frame comes with the frame 15 before it (AE2's context): [C*T, 3, H, W]
-train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
-    dict(type='LoadClipFromCache', num_context_steps=2, context_stride=15),
-    dict(type='PackEgoExoInputs'),
-]
-video_pipeline = [
-    dict(type='LoadVideoFromCache', num_context_steps=2, context_stride=15),
-    dict(type='PackEgoExoInputs'),
-]
-train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-fit_dataloader = dict(dataset=dict(pipeline=video_pipeline))
-val_cfg = dict(fit_dataloader=dict(dataset=dict(pipeline=video_pipeline)))
-test_cfg = dict(fit_dataloader=dict(dataset=dict(pipeline=video_pipeline)))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))
+train_dataloader = dict(batch_size=2)

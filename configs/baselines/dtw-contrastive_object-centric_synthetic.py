@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/ae2_dtw_contrastive.py',
     '../_base_/datasets/synthetic_egoexo_boxes.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 train_pipeline = {{_base_.train_pipeline_with_frames}}
 video_pipeline = {{_base_.video_pipeline_with_frames}}
@@ -32,6 +32,3 @@ model = dict(
     backbone=None,
     # half of the 16-frame clip in the subset (Break Eggs: 30 of 32)
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

@@ -4,7 +4,7 @@
 # (benchmarks/synthetic_comparison.py).
 _base_ = [
     '../_base_/models/ae2_dtw_contrastive.py', '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
     num_frames={{_base_.num_frames}},
@@ -15,6 +15,3 @@ model = dict(
     backbone=dict(in_channels=128, embed_dims=128, num_layers=4, num_heads=8),
     # half of the 16-frame clip in the subset (Break Eggs: 30 of 32)
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

@@ -4,14 +4,11 @@
 # --input boxes).
 _base_ = [
     '../_base_/models/ae2_tcc.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
-    data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
     num_frames={{_base_.num_frames}},
+    data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
     stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
     backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),
 )
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

@@ -4,7 +4,7 @@
 # (benchmarks/synthetic_comparison.py).
 _base_ = [
     '../_base_/models/ae2_tcc.py', '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
     num_frames={{_base_.num_frames}},
@@ -13,6 +13,3 @@ model = dict(
         _delete_=True,
         type='TinyPatchEncoder', embed_dims=128, patch_size=8, input_size=64, seed=0)),
     backbone=dict(in_channels=128, embed_dims=128, num_layers=4, num_heads=8))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

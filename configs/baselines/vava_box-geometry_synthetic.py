@@ -4,16 +4,13 @@
 # --input boxes).
 _base_ = [
     '../_base_/models/ae2_vava.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
-    data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
     num_frames={{_base_.num_frames}},
+    data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
     stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
     backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),
     # AE2 pushes frames more than 15 apart in its 32-frame clips; a 16-frame clip has no
     # such pair, and the embeddings collapse (benchmark.md): half the clip, as AE2
     loss=dict(intra_window=7))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

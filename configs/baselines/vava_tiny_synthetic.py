@@ -4,7 +4,7 @@
 # (benchmarks/synthetic_comparison.py).
 _base_ = [
     '../_base_/models/ae2_vava.py', '../_base_/datasets/synthetic_egoexo.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
     num_frames={{_base_.num_frames}},
@@ -16,6 +16,3 @@ model = dict(
     # AE2 pushes frames more than 15 apart in its 32-frame clips; a 16-frame clip has no
     # such pair, and the embeddings collapse (benchmark.md): half the clip, as AE2
     loss=dict(intra_window=7))
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

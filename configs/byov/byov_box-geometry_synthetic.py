@@ -3,10 +3,7 @@
 #   python tools/train.py configs/byov/byov_box-geometry_synthetic.py
 _base_ = [
     '../_base_/models/byov_box-geometry.py', '../_base_/datasets/synthetic_egoexo_boxes.py',
-    '../_base_/schedules/demo_cpu.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 # frames per clip: the dataset config's (16), read by the model too
 model = dict(num_frames={{_base_.num_frames}})
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=2, save_last=True),
-    logger=dict(interval=10))

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from byov.datasets.config_utils import setup_data
+from byov.datasets.config_utils import LOADER_KEYS, iter_loaders, setup_data
 from tests.scripts import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
@@ -139,3 +139,26 @@ def test_own_dataset_in_two_lines(tmp_path, cache_dir):
         assert dataset.frame_cache.frame_size == (32, 32)
     clip = cfg.train_dataloader.dataset.pipeline[0]
     assert (clip.type, clip.num_frames) == ('SampleClipFrames', 32)
+
+
+def test_context_frames_fill_every_frame_loader():
+    """AE2's ResNet-50 configs: every frame-loading step of every loader gets the
+    context the encoder is built for; a step that sets its own keeps it."""
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs', 'baselines/ae2_resnet50_dtw-contrastive_break_eggs.py'))
+    cfg.val_dataloader.dataset.pipeline[0]['context_stride'] = 7
+    setup_data(cfg, check_roots=False)
+    steps = cfg.model.stem.frame_encoder.num_context_steps
+    loaders = dict(iter_loaders(cfg))
+    assert set(loaders) == set(LOADER_KEYS)
+    for key, dataset in loaders.items():
+        load = [s for s in dataset.pipeline if s['type'].endswith('FromCache')]
+        assert len(load) == 1, key
+        assert load[0]['num_context_steps'] == steps == 2, key
+        stride = 7 if key == 'val_dataloader' else 15
+        assert load[0]['context_stride'] == stride, key
+    # a config without context_frames leaves the steps at their defaults (1 step)
+    plain = Config.fromfile(osp.join(REPO, 'configs', 'baselines/tcc_tiny_synthetic.py'))
+    setup_data(plain, check_roots=False)
+    for _, dataset in iter_loaders(plain):
+        assert all('num_context_steps' not in s for s in dataset.pipeline)

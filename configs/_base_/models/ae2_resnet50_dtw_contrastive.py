@@ -1,8 +1,10 @@
 # AE2's own model (the non-object-centric `--task align` encoder):
 # ResNet-50 to layer3, ImageNet weights, on each frame and the frame 15 earlier, Conv3d x2,
 # max-pool, MLP -> 128-d, all trained end to end by AE2's contrastive soft-DTW loss.
-# The pipeline must load the context frames: leaf configs set num_context_steps=2,
-# context_stride=15 on LoadClipFromCache / LoadVideoFromCache.
+# Every frame comes with the frame 15 before it (AE2's context, [C*T, 3, H, W] per clip):
+# byov's tools copy context_frames into every LoadClipFromCache / LoadVideoFromCache step
+# of the dataset config (byov.datasets.setup_data).
+context_frames = dict(num_context_steps=2, context_stride=15)
 model = dict(
     type='AlignmentModel',
     num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
@@ -21,7 +23,7 @@ model = dict(
             depth=50,
             # torchvision's ResNet-50 weights, as AE2 (a local file works too); None: random
             pretrained='https://download.pytorch.org/models/resnet50-19c8e357.pth',
-            num_context_steps=2,
+            num_context_steps=context_frames['num_context_steps'],
             hidden_dims=256,
             embed_dims=128,
             dropout=0.1,
