@@ -18,7 +18,8 @@ from mmengine.config import Config, DictAction
 from byov.datasets.config_utils import check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (add_launch_arguments, finish_distributed, parse_launch_args,
+from byov.utils.launch import (add_launch_arguments, exit_on_input_errors,
+                               finish_distributed, parse_launch_args,
                                setup_distributed, setup_model_wrapper, setup_pin_memory,
                                setup_threads, setup_work_dir)
 
@@ -125,4 +126,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_input_errors('tools/test.py'):
+        main()

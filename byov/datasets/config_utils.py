@@ -44,6 +44,16 @@ PROTOCOL_KEY = 'progression_append_time'
 CONTEXT_KEY = 'context_frames'
 
 
+class DataConfigError(ValueError):
+    """The loaders of a config disagree, or a data option is wrong; the message names the
+    loaders or option and the fix (byov's tools print it without a traceback)."""
+
+
+class MissingDataError(FileNotFoundError):
+    """The data a config reads is missing or incomplete; the message says where and how to
+    fix it (byov's tools print it without a traceback)."""
+
+
 def _get(cfg, dotted: str):
     node = cfg  # a Config or a dict
     for part in dotted.split('.'):
@@ -161,16 +171,16 @@ def setup_feature_cache(cfg) -> None:
     if not option:
         return
     if not isinstance(option, dict) or option.get('mode') not in MODES:
-        raise ValueError(
+        raise DataConfigError(
             f'feature_cache = {option!r}: the option is a dict with mode one of {MODES}, '
             "e.g. feature_cache = dict(mode='exact', cache_dir='data/cache/features') "
             '(docs/own_data.md).')
     model = cfg.get('model')
     stem = model.get('stem') if isinstance(model, dict) else None
     if not isinstance(stem, dict):
-        raise ValueError('feature_cache: the config has no model.stem, whose frame encoder '
-                         'the cache describes; set feature_cache.frame_encoder, or use a '
-                         'model with a stem.')
+        raise DataConfigError(
+            'feature_cache: the config has no model.stem, whose frame encoder the cache '
+            'describes; set feature_cache.frame_encoder, or use a model with a stem.')
     if model.get('data_preprocessor') is None:
         model['data_preprocessor'] = dict(type='EgoExoDataPreprocessor')
     preprocessor = model['data_preprocessor']
@@ -181,14 +191,15 @@ def setup_feature_cache(cfg) -> None:
         if full.get(key) is None:
             full[key] = copy.deepcopy(_plain(default))
     if full['frame_encoder'] is None:
-        raise ValueError('feature_cache: model.stem has no frame_encoder to compute the '
-                         'features with; set one (or feature_cache.frame_encoder).')
+        raise DataConfigError(
+            'feature_cache: model.stem has no frame_encoder to compute the features with; '
+            'set one (or feature_cache.frame_encoder).')
     cfg[FEATURE_CACHE_KEY] = full
     input_type = MODE_INPUT_TYPES[full['mode']]
     for name, node in (('model.stem', stem), ('model.data_preprocessor', preprocessor)):
         current = node.get('input_type') or 'frames'
         if current not in ('frames', input_type):
-            raise ValueError(
+            raise DataConfigError(
                 f"feature_cache: mode={full['mode']!r} feeds the model {input_type}, but "
                 f'{name}.input_type={current!r}; remove {name}.input_type from the config '
                 '(the option sets it).')
@@ -216,7 +227,7 @@ def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
         return
     width = max(len(k) for k in roots)
     lines = '\n'.join(f'  {k.ljust(width)}  {v}' for k, v in roots.items())
-    raise ValueError(
+    raise DataConfigError(
         f'The dataloaders of this config read different data roots:\n{lines}\n'
         'The evaluation would fit its classifiers on one dataset and score them on '
         'another. Pass --data-root DIR to set every loader at once (or set `data_root` '
@@ -261,7 +272,7 @@ def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
             failures += [f'{key} (split "{split}"): {p}' for p in problems if p.is_error]
     if failures:
         lines = '\n'.join(f'  {f}' for f in failures)
-        raise FileNotFoundError(
+        raise MissingDataError(
             f'The data of this config is missing or incomplete:\n{lines}\n'
             'Put the dataset there (docs/data.md says where to get it and how it is laid '
             'out) or pass --data-root DIR. '

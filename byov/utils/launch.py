@@ -3,6 +3,7 @@
 Shared by ``tools/train.py`` and ``tools/test.py`` so both read the same way.
 """
 import argparse
+import contextlib
 import inspect
 import os
 import os.path as osp
@@ -287,3 +288,17 @@ def finish_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+@contextlib.contextmanager
+def exit_on_input_errors(tool: str):
+    """Report a wrong data root, a damaged dataset or disagreeing loaders as one message
+    and exit 1, without a traceback: these errors say what is wrong and how to fix it, and
+    are raised before anything expensive runs."""
+    from byov.datasets.config_utils import DataConfigError, MissingDataError
+    from byov.datasets.integrity import DatasetProblemsError
+    try:
+        yield
+    except (DataConfigError, MissingDataError, DatasetProblemsError) as err:
+        print(f'{tool}: {type(err).__name__}: {err}', file=sys.stderr)
+        raise SystemExit(1) from None

@@ -91,6 +91,7 @@ def test_test_tool_refuses_a_mixed_root_before_building_the_model(tiny_synthetic
     assert code != 0
     assert 'The dataloaders of this config read different data roots' in out
     assert 'NotAModel' not in out
+    assert 'Traceback' not in out  # a message with the fix, not a stack
 
 
 def test_train_tool_without_data_fails_fast(tmp_path):
@@ -101,6 +102,7 @@ def test_train_tool_without_data_fails_fast(tmp_path):
     assert 'The data of this config is missing or incomplete' in out
     assert f'data root {tmp_path / "no_eggs"} does not exist (read by' in out
     assert 'NotAModel' not in out
+    assert code == 1 and 'Traceback' not in out
 
 
 def test_training_checks_the_loaders_it_reads():
