@@ -450,3 +450,22 @@ def test_evaluation_speed_keeps_the_implementations_asked_for():
     assert table.split('\n\n')[2] == 'Checks of this run:\n- kendall: byov vs reference: same'
     with pytest.raises(render_docs.DocError, match="no 'byov-rbf' in this run"):
         render_docs.render_evaluation_speed(results, implementations='byov-rbf')
+
+
+def test_feature_cache_throughput_ratios_against_frames():
+    def row(mode, clips, eval_frames, peak, cache=None, build=None):
+        return dict(model='vit-b16', input=mode, clips_per_s=clips, clips_per_cpu_s=clips / 2,
+                    load_s=0.0083, eval_frames_per_s=eval_frames,
+                    eval_frames_per_cpu_s=eval_frames, peak_rss_mb=peak, peak_cuda_mb=None,
+                    cache_bytes_per_frame=cache, build_s_per_frame=build)
+    rows = [row('frames', 0.0663, 0.65, 1442.0),
+            row('exact', 4.41, 1340.4, 781.0, cache=301056, build=2.0971)]
+    text = render_docs.render_feature_cache_throughput(
+        dict(kind='feature_cache_throughput', machine=MACHINE, device='cpu', threads=1,
+             rows=rows))
+    lines = text.split('\n\n')[1].split('\n')
+    assert lines[2] == (f'| vit-b16 | frames | 0.0663 | 1.0x | {0.0663 / 2:.3g} | 1.0x | 8.3 | '
+                        '0.65 | 1.0x | 0.65 | 1.0x | 1442 | 1.00x | - | - |')
+    # 4.41 / 0.0663 = 66.5 -> 67x; 1340.4 / 0.65 = 2062x; 781 / 1442 = 0.54x; 294 KiB
+    assert lines[3] == ('| vit-b16 | exact | 4.41 | 67x | 2.21 | 67x | 8.3 | 1,340 | 2062x | '
+                        '1,340 | 2062x | 781 | 0.54x | 294.0 | 2097.1 |')

@@ -412,6 +412,49 @@ def render_soft_dtw_speed(results):
             + table)
 
 
+def _ratio(value, base):
+    ratio = value / base
+    return f'{ratio:.0f}x' if ratio >= 10 else f'{ratio:.1f}x'
+
+
+@renderer('feature_cache_throughput')
+def render_feature_cache_throughput(results):
+    """``benchmarks/feature_cache_throughput.py --results-json``: per model and input,
+    training clips/s and clips per CPU second, batch loading ms per step, evaluation
+    frames/s and per CPU second, peak memory, each with its ratio to the model's
+    ``frames`` row, and the cache's KiB and build ms per frame. Rates show 3 significant
+    digits."""
+    rows = results['rows']
+    base = {r['model']: r for r in rows if r['input'] == 'frames'}
+    cuda = str(results.get('device', 'cpu')).startswith('cuda')
+    body = []
+    for r in rows:
+        b = base.get(r['model'])
+        if b is None:
+            raise DocError(f'model {r["model"]!r} has no frames row to compare with')
+        peak, base_peak = ((r['peak_cuda_mb'], b['peak_cuda_mb']) if cuda else
+                           (r['peak_rss_mb'], b['peak_rss_mb']))
+        cells = [r['model'], r['input']]
+        for key in ('clips_per_s', 'clips_per_cpu_s'):
+            cells += [_three_digits(r[key]), _ratio(r[key], b[key])]
+        cells.append(f'{1000 * r["load_s"]:.1f}')
+        for key in ('eval_frames_per_s', 'eval_frames_per_cpu_s'):
+            cells += [_three_digits(r[key]), _ratio(r[key], b[key])]
+        cells += [f'{peak:.0f}', f'{peak / base_peak:.2f}x',
+                  '-' if r['cache_bytes_per_frame'] is None else
+                  f'{r["cache_bytes_per_frame"] / 1024:.1f}',
+                  '-' if r['build_s_per_frame'] is None else
+                  f'{1000 * r["build_s_per_frame"]:.1f}']
+        body.append(cells)
+    table = markdown_table(
+        ['model', 'input', 'train clips/s', 'ratio', 'clips/CPU-s', 'ratio', 'load ms/step',
+         'eval frames/s', 'ratio', 'frames/CPU-s', 'ratio',
+         'peak CUDA MB' if cuda else 'peak RSS MB', 'ratio', 'cache KiB/frame',
+         'build ms/frame'], body)
+    return (f'{results["device"]}, {results["threads"]} torch thread(s) per process; '
+            f'{_machine_line(results)}.\n\n' + table)
+
+
 # ---------------------------------------------------------------- docs
 def load_results(name, root=ROOT):
     path = osp.join(root, RESULTS_DIR, name + '.json')
