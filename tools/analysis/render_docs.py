@@ -32,7 +32,12 @@ then shows the recorded rows. ``benchmarks/synthetic_comparison.py --results-jso
 kind ``seed_comparison``, several tables in one file: ``<!-- table: NAME table=full -->``
 shows one (mean ± std, seed count, † from ``byov.evaluation.seed_stats``), and
 ``renderer=seed_differences table=full pairs=A:B,C:D`` the differences between rows
-with their seed spread.
+with their seed spread. The speed benchmarks write their own files too (``--results-json``,
+with the command and the machine's cores and load average before and after the run):
+``tools/analysis/benchmark_metrics.py`` (kind ``evaluation_speed``), ``benchmarks/threads.py``
+(``threads``), ``benchmarks/gpu_check.py`` (``gpu_check``), ``benchmarks/soft_dtw_speed.py``
+(``soft_dtw_speed``) and ``benchmarks/feature_cache_throughput.py``
+(``feature_cache_throughput``).
 """
 import argparse
 import difflib
