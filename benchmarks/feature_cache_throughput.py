@@ -21,6 +21,10 @@ wall time hides (``--threads 1``, the default, keeps the two close on an idle ma
 The one-off cost of building each cache (frames through the frame encoder) is shown per
 frame, with its size on disk. Ratios are against ``frames`` of the same model; memory is
 the process's peak resident memory (peak CUDA memory with ``--device cuda``).
+``--results-json FILE`` also writes the run (kind ``feature_cache_throughput``: the
+command, the machine's cores and load, every row's measurements and its cache's size and
+build time) for ``tools/analysis/render_docs.py``
+(``docs/results/feature_cache_throughput.json`` is docs/performance.md's table).
 """
 import argparse
 import json
@@ -56,6 +60,8 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='torch CPU threads (default 1: steady on a shared machine)')
     parser.add_argument('--work-dir', default=None, help='data and caches (default: temp)')
+    parser.add_argument('--results-json', metavar='FILE', default=None,
+                        help='also write the run as a results file for the docs')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -220,10 +226,13 @@ def run_worker(spec):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
         return
+    load_before = os.getloadavg()
+    recorded = []
     from prettytable import PrettyTable
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='byov_feature_bench_')
     print(f'CPUs available: {len(os.sched_getaffinity(0))}, load average before: '
@@ -261,8 +270,19 @@ def main(argv=None):
                 f'{cache["bytes_per_frame"] / 1024:.1f}' if cache else '-',
                 f'{1000 * build:.1f}' if build else '-'])
             print(f'{name} {mode}: {row}', flush=True)
+            recorded.append(dict(row, model=name, input=mode, iters=iters,
+                                 cache_bytes_per_frame=cache.get('bytes_per_frame'),
+                                 build_s_per_frame=build))
     print(table)
     print(f'load average after: {os.getloadavg()[0]:.2f}')
+    if args.results_json:
+        sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+        from render_docs import run_header, write_json_atomic
+        record = run_header('feature_cache_throughput', 'benchmarks/feature_cache_throughput.py',
+                            argv, load_before)
+        record.update(device=args.device, threads=args.threads, rows=recorded)
+        write_json_atomic(args.results_json, record)
+        print(f'Results file: {args.results_json}')
 
 
 if __name__ == '__main__':

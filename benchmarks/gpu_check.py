@@ -23,6 +23,10 @@ Peak memory is ``torch.cuda.max_memory_allocated`` per row on CUDA; on a CPU it 
 process's peak resident memory so far (it only grows from row to row). ``--shape tiny``
 shrinks the CLIP tower, frames and clips so that the check runs on a CPU in seconds
 (``tests/benchmarks/test_gpu_check.py`` does so, so that it cannot rot).
+``--results-json FILE`` writes the run (kind ``gpu_check``: the command, the machine's
+cores and load, the device, torch's version, every row) for
+``tools/analysis/render_docs.py``, e.g. ``docs/results/gpu_check_cpu.json`` or, on a
+GPU, ``docs/results/gpu_check_cuda.json``.
 """
 import argparse
 import copy
@@ -66,6 +70,8 @@ def parse_args(argv=None):
     parser.add_argument('--allreduce-mb', type=float, default=256.0)
     parser.add_argument('--work-dir', default=None, help='data and caches (default: temp)')
     parser.add_argument('--json', default=None, help='also write the rows to this file')
+    parser.add_argument('--results-json', metavar='FILE', default=None,
+                        help='also write the run as a results file for the docs')
     parser.add_argument('--allreduce-worker', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -303,9 +309,11 @@ def run(args):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.allreduce_worker:
         return _allreduce_worker(*json.loads(args.allreduce_worker))
+    load_before = os.getloadavg()
     device, shape, rows = run(args)
     import torch
     from prettytable import PrettyTable
@@ -326,6 +334,14 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(device=where, shape=args.shape, rows=rows), f, indent=1)
+    if args.results_json:
+        sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+        from render_docs import run_header, write_json_atomic
+        record = run_header('gpu_check', 'benchmarks/gpu_check.py', argv, load_before)
+        record.update(device=where, torch=torch.__version__, shape=name, iters=args.iters,
+                      rows=rows)
+        write_json_atomic(args.results_json, record)
+        print(f'Results file: {args.results_json}')
     return rows
 
 

@@ -7,10 +7,15 @@ embeddings ``[B, T, E]``. The table gives the median over ``--repeats`` runs (th
 methods alternate, after one warm-up each) and the median of the per-run ratios. The two
 are also compared in float64, where they agree to rounding; in float32 the gradient of
 the 'prob' soft-min is ill-conditioned, and both differ from the float64 result by up to
-about 1e-3 relative.
+about 1e-3 relative. ``--results-json FILE`` writes the run (kind ``soft_dtw_speed``: the
+command, the machine's cores and load, every timed run) for
+``tools/analysis/render_docs.py`` (``docs/results/soft_dtw_speed.json`` is docs/benchmark.md's).
 """
 import argparse
+import os
+import os.path as osp
 import statistics
+import sys
 import time
 
 import torch
@@ -19,7 +24,10 @@ from prettytable import PrettyTable
 from byov.models.alignment.soft_dtw import dtw_cost, soft_dtw, soft_dtw_reference
 
 
-def parse_args():
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--frames', type=int, default=32, help='T, frames per clip')
     parser.add_argument('--batch', type=int, default=4, help='B, pairs per batch')
@@ -27,7 +35,9 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=5, help='timed runs per method')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args()
+    parser.add_argument('--results-json', metavar='FILE', default=None,
+                        help='also write the run as a results file for the docs')
+    return parser.parse_args(argv)
 
 
 def forward_backward(fn, embeds_a, embeds_b):
@@ -61,8 +71,10 @@ def time_methods(methods, embeds_a, embeds_b, repeats, device):
     return times
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    load_before = os.getloadavg()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -88,6 +100,17 @@ def main():
     print(table)
     print(f'float64 agreement, loss and gradients: max |difference| / max |value| = '
           f'{max_diff:.1e}')
+    if args.results_json:
+        sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+        from render_docs import run_header, write_json_atomic
+        record = run_header('soft_dtw_speed', 'benchmarks/soft_dtw_speed.py', argv,
+                            load_before)
+        record.update(frames=args.frames, batch=args.batch, dims=args.dims,
+                      device=str(device), threads=torch.get_num_threads(),
+                      repeats=args.repeats, float64_max_rel_diff=max_diff,
+                      seconds=dict(soft_dtw=fast_times, soft_dtw_reference=slow_times))
+        write_json_atomic(args.results_json, record)
+        print(f'Results file: {args.results_json}')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,8 @@
 """The demo training under three thread settings, side by side.
 
     python benchmarks/threads.py [--epochs 2] [--repeats 1] [--data-root DIR]
+    python benchmarks/threads.py --epochs 3 --repeats 3 \\
+        --results-json docs/results/threads.json   # the table of docs/performance.md
 
 Runs ``tools/train.py`` on the CPU demo config (configs/byov/byov_tiny_synthetic_demo.py,
 the built-in synthetic benchmark, generated if absent) for a few epochs with:
@@ -15,6 +17,8 @@ them alike. It prints, per variant, the threads the run used, its wall time, mme
 mean time per iteration and the CPU time (each the median of the repeats), and the
 ratios to the fastest variant. Wall times on a shared machine move with its load;
 compare the ratios of one run, and look at the spread of the repeats in threads.json.
+``--results-json FILE`` also writes the run (kind ``threads``: the command, the machine's
+cores and load, every repeat) for ``tools/analysis/render_docs.py``.
 """
 import argparse
 import json
@@ -32,7 +36,7 @@ DEMO_CONFIG = 'configs/byov/byov_tiny_synthetic_demo.py'
 THREAD_VARS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'BYOV_AUTO_THREADS')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--epochs', type=int, default=2, help='epochs per run (10 iterations '
                         'each)')
@@ -42,9 +46,12 @@ def parse_args():
     parser.add_argument('--cache-dir', default=None,
                         help="frame cache folder (default: the config's)")
     parser.add_argument('--work-dir', default='work_dirs/benchmark_threads')
+    parser.add_argument('--results-json', metavar='FILE',
+                        help='also write the run as a results file for the docs '
+                        '(e.g. docs/results/threads.json; tools/analysis/render_docs.py)')
     parser.add_argument('--table', metavar='JSON',
                         help="only print the table of an earlier run's threads.json")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def clean_env(**extra) -> dict:
@@ -97,8 +104,9 @@ def _walk(top):
             yield osp.join(base, f)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     if args.table:
         with open(args.table) as f:
             print_table(json.load(f))
@@ -143,6 +151,12 @@ def main():
         json.dump(record, f, indent=2)
     print_table(record)
     print(f'Results: {out}')
+    if args.results_json:
+        sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+        from render_docs import run_header, write_json_atomic
+        header = run_header('threads', 'benchmarks/threads.py', argv, load_before)
+        write_json_atomic(args.results_json, dict(header, **record))
+        print(f'Results file: {args.results_json}')
 
 
 def print_table(record):

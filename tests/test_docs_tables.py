@@ -350,3 +350,122 @@ def test_seed_comparison_regions_render_the_results_file():
         render_docs.RENDERERS['seed_comparison'](results, table='middle')
     with pytest.raises(render_docs.DocError, match="no row 'BYOV2'"):
         render_docs.RENDERERS['seed_differences'](results, table='full', pairs='BYOV2:BYOV')
+
+
+# ------------------------------------------------ benchmark runs
+MACHINE = dict(cores=2, cpu_count=2, load_before=[1.25, 1.0, 1.0], load_after=[0.85, 1.0, 1.0])
+
+
+def test_threads_table_medians_and_ratios():
+    """benchmarks/threads.py's results: medians of the repeats, ratios to the best."""
+    runs = {'byov default': [dict(wall=9.0, iter_time=0.08, cpu=9.0, threads=1),
+                             dict(wall=8.0, iter_time=0.07, cpu=8.0, threads=1),
+                             dict(wall=30.0, iter_time=0.06, cpu=7.0, threads=1)],
+            'torch default (2)': [dict(wall=20.0, iter_time=0.2, cpu=30.0, threads=2)] * 3}
+    text = render_docs.render_threads(
+        dict(kind='threads', epochs=3, repeats=3, machine=MACHINE, runs=runs))
+    intro, _, table = text.split('\n', 2)
+    assert intro == ('Demo training, 3 epochs of 10 iterations, median of 3 run(s) per '
+                     'variant; 2 CPU cores, load average 1.2 before the run and 0.8 after it.')
+    lines = table.strip().split('\n')
+    assert lines[0] == ('| variant | threads | wall s | / best | s / iteration | / best | '
+                        's / iteration, range | CPU s |')
+    median_wall = statistics.median([9.0, 8.0, 30.0])  # 9.0, not the mean 15.7
+    assert lines[2] == (f'| byov default | 1 | {median_wall:.1f} | 1.00 | 0.070 | 1.00 | '
+                        '0.060-0.080 | 8.0 |')
+    assert lines[3] == (f'| torch default (2) | 2 | 20.0 | {20.0 / median_wall:.2f} | 0.200 | '
+                        f'{0.2 / 0.07:.2f} | 0.200-0.200 | 30.0 |')
+
+
+def test_evaluation_speed_table_totals_and_ratios():
+    """benchmark_metrics.py's results: per task wall / CPU s, totals over the four
+    tasks, ratios to the reference, classification's peak memory, the run's checks."""
+    times = {'reference': (10.0, 8.0), 'byov': (2.0, 1.0)}
+    rows = [dict(task=task, impl=impl, seconds=times[impl][0] * k, cpu=times[impl][1] * k,
+                 peak_mb=100.0 * k, rise_mb=0.0, values={})
+            for k, task in enumerate(('classification', 'retrieval', 'progression',
+                                      'kendall'), 1) for impl in times]
+    split = dict(fit_frames=12000, fit_videos=40, eval_frames=4000, eval_videos=20, dim=256,
+                 classes=4)
+    results = dict(kind='evaluation_speed', machine=MACHINE, split=split, rows=rows,
+                   implementations=['reference', 'byov'],
+                   identity=['kendall: byov vs reference: same'])
+    text = render_docs.render_evaluation_speed(results)
+    paragraphs = text.split('\n\n')
+    assert paragraphs[0].startswith('Fit split 12,000 frames in 40 videos, eval split 4,000 '
+                                    'frames in 20 videos, 256 dims, 4 phases; 2 CPU cores')
+    lines = paragraphs[1].split('\n')
+    assert lines[0] == '| task: wall s / CPU s | reference | byov |'
+    assert lines[2] == '| classification | 10.00 / 8.00 | 2.00 / 1.00 |'
+    assert lines[5] == "| Kendall's tau | 40.00 / 32.00 | 8.00 / 4.00 |"
+    # 1 + 2 + 3 + 4 = 10 times each task's unit
+    assert lines[6] == '| **4 tasks** | **100.00 / 80.00** | **20.00 / 10.00** |'
+    assert lines[7] == '| vs the reference | 1x | 5.0x wall, 8.0x CPU |'
+    assert lines[8] == '| peak RSS MB (classification) | 100 | 100 |'
+    assert paragraphs[2] == 'Checks of this run:\n- kendall: byov vs reference: same'
+
+
+def test_soft_dtw_speed_table_medians():
+    results = dict(kind='soft_dtw_speed', machine=MACHINE, frames=32, batch=4, dims=128,
+                   device='cpu', threads=2, repeats=3, float64_max_rel_diff=1.5e-12,
+                   seconds=dict(soft_dtw=[0.010, 0.020, 0.040],
+                                soft_dtw_reference=[0.200, 0.300, 0.200]))
+    intro, table = render_docs.render_soft_dtw_speed(results).split('\n\n')
+    assert intro.endswith('In float64 the two agree to 1.5e-12 relative (loss and gradients).')
+    lines = table.split('\n')
+    # medians 20 ms and 200 ms; per-repeat speed-ups 20, 15, 5: median 15
+    assert lines[2] == '| anti-diagonal (`soft_dtw`) | 20.0 | 15.0x |'
+    assert lines[3] == '| double loop (`soft_dtw_reference`) | 200.0 | 1.0x |'
+
+
+def test_gpu_check_table_rows():
+    rows = [dict(check='train', input='cache', batch=4, amp='on', rate=12.345, unit='it/s',
+                 peak_mb=2048.4, note=''),
+            dict(check='extract', input='frames -> cache', batch='-', amp='off', rate=4056.7,
+                 unit='frames/s', peak_mb=491.0, note=''),
+            dict(check='all-reduce', input='-', batch='-', amp='-', rate=None, unit='-',
+                 peak_mb=None, note='skipped')]
+    results = dict(kind='gpu_check', machine=MACHINE, device='NVIDIA X', torch='2.0',
+                   shape='ViT-B/16', iters=10, rows=rows)
+    intro, table = render_docs.render_gpu_check(results).split('\n\n')
+    assert intro.startswith('NVIDIA X, torch 2.0, model ViT-B/16, 10 timed steps per row; ')
+    lines = table.split('\n')
+    assert lines[0] == '| check | input | batch | amp | rate | peak CUDA MB | note |'
+    assert lines[2] == '| train | cache | 4 | on | 12.3 it/s | 2048 |  |'
+    assert lines[3] == '| extract | frames -> cache | - | off | 4,060 frames/s | 491 |  |'
+    assert lines[4] == '| all-reduce | - | - | - | - | - | skipped |'
+
+
+def test_evaluation_speed_keeps_the_implementations_asked_for():
+    rows = [dict(task='kendall', impl=impl, seconds=1.0, cpu=0.5, peak_mb=1.0, rise_mb=0.0,
+                 values={}) for impl in ('reference', 'byov')]
+    results = dict(kind='evaluation_speed', machine=MACHINE, rows=rows,
+                   implementations=['reference', 'byov'],
+                   split=dict(fit_frames=1, fit_videos=1, eval_frames=1, eval_videos=1,
+                              dim=1, classes=2))
+    results['identity'] = ['kendall: byov-rbf vs reference: same',
+                           'kendall: byov vs reference: same']
+    table = render_docs.render_evaluation_speed(results, implementations='byov')
+    assert table.split('\n\n')[1].split('\n')[0] == '| task: wall s / CPU s | byov |'
+    assert table.split('\n\n')[2] == 'Checks of this run:\n- kendall: byov vs reference: same'
+    with pytest.raises(render_docs.DocError, match="no 'byov-rbf' in this run"):
+        render_docs.render_evaluation_speed(results, implementations='byov-rbf')
+
+
+def test_feature_cache_throughput_ratios_against_frames():
+    def row(mode, clips, eval_frames, peak, cache=None, build=None):
+        return dict(model='vit-b16', input=mode, clips_per_s=clips, clips_per_cpu_s=clips / 2,
+                    load_s=0.0083, eval_frames_per_s=eval_frames,
+                    eval_frames_per_cpu_s=eval_frames, peak_rss_mb=peak, peak_cuda_mb=None,
+                    cache_bytes_per_frame=cache, build_s_per_frame=build)
+    rows = [row('frames', 0.0663, 0.65, 1442.0),
+            row('exact', 4.41, 1340.4, 781.0, cache=301056, build=2.0971)]
+    text = render_docs.render_feature_cache_throughput(
+        dict(kind='feature_cache_throughput', machine=MACHINE, device='cpu', threads=1,
+             rows=rows))
+    lines = text.split('\n\n')[1].split('\n')
+    assert lines[2] == (f'| vit-b16 | frames | 0.0663 | 1.0x | {0.0663 / 2:.3g} | 1.0x | 8.3 | '
+                        '0.65 | 1.0x | 0.65 | 1.0x | 1442 | 1.00x | - | - |')
+    # 4.41 / 0.0663 = 66.5 -> 67x; 1340.4 / 0.65 = 2062x; 781 / 1442 = 0.54x; 294 KiB
+    assert lines[3] == ('| vit-b16 | exact | 4.41 | 67x | 2.21 | 67x | 8.3 | 1,340 | 2062x | '
+                        '1,340 | 2062x | 781 | 0.54x | 294.0 | 2097.1 |')

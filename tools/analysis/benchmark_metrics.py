@@ -20,6 +20,12 @@ Examples::
     python tools/analysis/benchmark_metrics.py --retrieval-only --eval-frames 100000
     python tools/analysis/benchmark_metrics.py --tasks classification few_shot --dim 128
     python tools/analysis/benchmark_metrics.py --implementations reference byov-rbf byov
+    python tools/analysis/benchmark_metrics.py --implementations reference byov-rbf byov \\
+        --results-json docs/results/evaluation_speed.json   # docs/performance.md's table
+
+``--results-json FILE`` also writes the run (kind ``evaluation_speed``: the command, the
+machine's cores and load, the split's sizes, every task's row without the predictions,
+and the identity checks) for ``tools/analysis/render_docs.py``.
 """
 import argparse
 import json
@@ -63,6 +69,9 @@ def parse_args(argv=None):
                         help='run every task in this process (peak memory then mixes)')
     parser.add_argument('--implementations', nargs='+', choices=IMPLEMENTATIONS,
                         default=['byov'], help='implementations to time side by side')
+    parser.add_argument('--results-json', metavar='FILE',
+                        help='also write the run as a results file for the docs '
+                             '(e.g. docs/results/evaluation_speed.json)')
     parser.add_argument('--worker', choices=TASKS, help=argparse.SUPPRESS)
     parser.add_argument('--worker-impl', choices=IMPLEMENTATIONS, default='byov',
                         help=argparse.SUPPRESS)
@@ -238,15 +247,17 @@ def main(argv=None):
     print(f'fit split: {args.fit_frames} frames, {args.fit_videos} videos | eval split: '
           f'{args.eval_frames} frames, {args.eval_videos} videos | {args.dim} dims, '
           f'{args.classes} classes, separation {args.separation}')
+    load_before = os.getloadavg()
     print(f'CPUs available: {len(os.sched_getaffinity(0))}, BLAS threads: '
-          f'{args.blas_threads or "default"}, load average before: {os.getloadavg()[0]:.2f}')
+          f'{args.blas_threads or "default"}, load average before: {load_before[0]:.2f}')
     impls = list(dict.fromkeys(args.implementations))
     table = PrettyTable(['task', 'implementation', 'wall s', 'CPU s', 'peak RSS (MB)',
                          'rise over data (MB)', 'values'])
     table.align = 'r'
     table.align['task'] = table.align['values'] = table.align['implementation'] = 'l'
     rows = []
-    worker_argv = _without_option(argv, '--implementations')
+    worker_argv = _without_option(_without_option(argv, '--implementations'),
+                                  '--results-json')
     for task in args.tasks:
         for impl in impls:
             if impl == 'reference' and task == 'few_shot':
@@ -276,9 +287,29 @@ def main(argv=None):
             if impl != 'reference':
                 print(f'{impl}: {ref_wall / wall:.1f}x faster than the reference (wall), '
                       f'{ref_cpu / cpu:.1f}x (CPU)')
-    for line in identity_report(rows):
+    identity = identity_report(rows)
+    for line in identity:
         print(line)
     print(f'load average after: {os.getloadavg()[0]:.2f}')
+    if args.results_json:
+        write_results_json(args.results_json, argv, args, impls, rows, identity, load_before)
+        print(f'Results file: {args.results_json}')
+
+
+def write_results_json(path, argv, args, impls, rows, identity, load_before):
+    """The run as a results file (kind ``evaluation_speed``) for render_docs.py."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from render_docs import run_header, write_json_atomic
+    record = run_header('evaluation_speed', 'tools/analysis/benchmark_metrics.py', argv,
+                        load_before)
+    record.update(
+        split=dict(fit_frames=args.fit_frames, fit_videos=args.fit_videos,
+                   eval_frames=args.eval_frames, eval_videos=args.eval_videos, dim=args.dim,
+                   classes=args.classes, seed=args.seed, separation=args.separation),
+        blas_threads=args.blas_threads, implementations=impls,
+        rows=[{k: v for k, v in r.items() if k != 'predictions'} for r in rows],
+        identity=identity)
+    write_json_atomic(path, record)
 
 
 def _without_option(argv, option):

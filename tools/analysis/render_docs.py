@@ -32,7 +32,12 @@ then shows the recorded rows. ``benchmarks/synthetic_comparison.py --results-jso
 kind ``seed_comparison``, several tables in one file: ``<!-- table: NAME table=full -->``
 shows one (mean ± std, seed count, † from ``byov.evaluation.seed_stats``), and
 ``renderer=seed_differences table=full pairs=A:B,C:D`` the differences between rows
-with their seed spread.
+with their seed spread. The speed benchmarks write their own files too (``--results-json``,
+with the command and the machine's cores and load average before and after the run):
+``tools/analysis/benchmark_metrics.py`` (kind ``evaluation_speed``), ``benchmarks/threads.py``
+(``threads``), ``benchmarks/gpu_check.py`` (``gpu_check``), ``benchmarks/soft_dtw_speed.py``
+(``soft_dtw_speed``) and ``benchmarks/feature_cache_throughput.py``
+(``feature_cache_throughput``).
 """
 import argparse
 import difflib
@@ -281,6 +286,180 @@ def render_figures(results):
     return markdown_table(['figure', 'what it shows', 'command'], body)
 
 
+# ---------------------------------------------------------------- benchmark runs
+def _machine_line(results):
+    machine = results.get('machine') or {}
+    if not machine:
+        return ''
+    before, after = machine['load_before'][0], machine['load_after'][0]
+    return (f'{machine["cores"]} CPU cores, load average {before:.1f} before the run and '
+            f'{after:.1f} after it')
+
+
+@renderer('threads')
+def render_threads(results, digits='3'):
+    """``benchmarks/threads.py --results-json``: per variant, the threads it ran, the
+    median over the repeats of its wall time, mmengine's mean time per iteration and
+    its CPU time, the ratios to the fastest variant, and the range of the repeats' time
+    per iteration (their spread on a shared machine)."""
+    from statistics import median
+    digits = int(digits)
+    runs = results['runs']
+    med = {name: {key: median(r[key] for r in rs) for key in ('wall', 'iter_time', 'cpu')}
+           for name, rs in runs.items()}
+    best = {key: min(m[key] for m in med.values()) for key in ('wall', 'iter_time')}
+    body = []
+    for name, rs in runs.items():
+        m, iters = med[name], [r['iter_time'] for r in rs]
+        body.append([name, rs[0]['threads'], f'{m["wall"]:.1f}',
+                     f'{m["wall"] / best["wall"]:.2f}', f'{m["iter_time"]:.{digits}f}',
+                     f'{m["iter_time"] / best["iter_time"]:.2f}',
+                     f'{min(iters):.{digits}f}-{max(iters):.{digits}f}', f'{m["cpu"]:.1f}'])
+    table = markdown_table(['variant', 'threads', 'wall s', '/ best', 's / iteration',
+                            '/ best', 's / iteration, range', 'CPU s'], body)
+    return (f'Demo training, {results["epochs"]} epochs of 10 iterations, median of '
+            f'{results["repeats"]} run(s) per variant; {_machine_line(results)}.\n\n' + table)
+
+
+EVAL_TASK_TITLES = {'classification': 'classification', 'retrieval': 'retrieval',
+                    'progression': 'progression', 'kendall': "Kendall's tau",
+                    'few_shot': 'few-shot'}
+
+
+@renderer('evaluation_speed')
+def render_evaluation_speed(results, digits='2', implementations=None):
+    """``tools/analysis/benchmark_metrics.py --results-json``: wall / CPU seconds of each
+    task (rows) for each implementation (columns, in the run's order; ``implementations=
+    a,b`` keeps those), the four tasks' totals, their ratio to the ``reference``
+    implementation (when shown), the peak memory of the classification process, then
+    the run's identity checks."""
+    digits = int(digits)
+    rows, impls = results['rows'], results['implementations']
+    if implementations:
+        unknown = [i for i in implementations.split(',') if i not in impls]
+        if unknown:
+            raise DocError(f'implementations: no {unknown[0]!r} in this run; it ran {impls}')
+        impls = implementations.split(',')
+    cell = {(r['task'], r['impl']): r for r in rows}
+    tasks = list(dict.fromkeys(r['task'] for r in rows))
+    body = [[EVAL_TASK_TITLES.get(t, t)] +
+            [f'{cell[t, i]["seconds"]:.{digits}f} / {cell[t, i]["cpu"]:.{digits}f}'
+             if (t, i) in cell else '-' for i in impls] for t in tasks]
+    four = [t for t in tasks if t in ('classification', 'retrieval', 'progression', 'kendall')]
+    totals = {i: (sum(cell[t, i]['seconds'] for t in four), sum(cell[t, i]['cpu'] for t in four))
+              for i in impls if all((t, i) in cell for t in four)}
+    if len(four) > 1 and totals:
+        body.append([f'**{len(four)} tasks**'] + [
+            f'**{totals[i][0]:.{digits}f} / {totals[i][1]:.{digits}f}**' if i in totals
+            else '-' for i in impls])
+        if 'reference' in totals:
+            ref = totals['reference']
+            body.append(['vs the reference'] + [
+                '1x' if i == 'reference' else
+                f'{ref[0] / totals[i][0]:.1f}x wall, {ref[1] / totals[i][1]:.1f}x CPU'
+                if i in totals else '-' for i in impls])
+    if 'classification' in tasks:
+        body.append(['peak RSS MB (classification)'] + [
+            f'{cell["classification", i]["peak_mb"]:.0f}'
+            if ('classification', i) in cell else '-' for i in impls])
+    table = markdown_table(['task: wall s / CPU s'] + impls, body)
+    split = results['split']
+    text = (f'Fit split {split["fit_frames"]:,} frames in {split["fit_videos"]} videos, eval '
+            f'split {split["eval_frames"]:,} frames in {split["eval_videos"]} videos, '
+            f'{split["dim"]} dims, {split["classes"]} phases; {_machine_line(results)}.\n\n'
+            + table)
+    # 'task: IMPL vs BASE: ...' lines of the implementations shown
+    checks = [line for line in results.get('identity') or []
+              if line.split(': ')[1].split(' vs ')[0] in impls]
+    if checks:
+        text += '\n\nChecks of this run:\n' + '\n'.join(f'- {line}' for line in checks)
+    return text
+
+
+def _three_digits(value):
+    """3 significant digits, without an exponent: 0.755, 6.49, 4,060."""
+    if abs(value) < 1000:
+        return f'{value:.3g}'
+    return f'{float(f"{value:.3g}"):,.0f}'
+
+
+@renderer('gpu_check')
+def render_gpu_check(results):
+    """``benchmarks/gpu_check.py --results-json``: its table (rate to 3 significant
+    digits, no exponent, peak memory in MB: CUDA's peak allocation per row, or the process's peak
+    resident memory on a CPU), after a line naming the device and the machine."""
+    cuda = results['device'] != 'CPU'
+    body = [[r['check'], r['input'], r['batch'], r['amp'],
+             '-' if r['rate'] is None else f'{_three_digits(r["rate"])} {r["unit"]}',
+             '-' if r['peak_mb'] is None else f'{r["peak_mb"]:.0f}', r['note']]
+            for r in results['rows']]
+    table = markdown_table(['check', 'input', 'batch', 'amp', 'rate',
+                            'peak CUDA MB' if cuda else 'peak RSS MB (process)', 'note'], body)
+    return (f'{results["device"]}, torch {results["torch"]}, model {results["shape"]}, '
+            f'{results["iters"]} timed steps per row; {_machine_line(results)}.\n\n' + table)
+
+
+@renderer('soft_dtw_speed')
+def render_soft_dtw_speed(results):
+    """``benchmarks/soft_dtw_speed.py --results-json``: median forward + backward time of
+    each method over the repeats, the median of the per-repeat speed-ups, and how far
+    the two agree in float64."""
+    from statistics import median
+    fast, slow = (results['seconds'][k] for k in ('soft_dtw', 'soft_dtw_reference'))
+    ratio = median(s / f for f, s in zip(fast, slow))
+    table = markdown_table(['method', 'forward + backward ms (median)', 'speed-up'], [
+        ['anti-diagonal (`soft_dtw`)', f'{median(fast) * 1e3:.1f}', f'{ratio:.1f}x'],
+        ['double loop (`soft_dtw_reference`)', f'{median(slow) * 1e3:.1f}', '1.0x']])
+    return (f'T={results["frames"]}, batch {results["batch"]}, E={results["dims"]}, '
+            f'{results["device"]}, {results["threads"]} thread(s), median of '
+            f'{results["repeats"]}; {_machine_line(results)}. In float64 the two agree to '
+            f'{results["float64_max_rel_diff"]:.1e} relative (loss and gradients).\n\n'
+            + table)
+
+
+def _ratio(value, base):
+    ratio = value / base
+    return f'{ratio:.0f}x' if ratio >= 10 else f'{ratio:.1f}x'
+
+
+@renderer('feature_cache_throughput')
+def render_feature_cache_throughput(results):
+    """``benchmarks/feature_cache_throughput.py --results-json``: per model and input,
+    training clips/s and clips per CPU second, batch loading ms per step, evaluation
+    frames/s and per CPU second, peak memory, each with its ratio to the model's
+    ``frames`` row, and the cache's KiB and build ms per frame. Rates show 3 significant
+    digits."""
+    rows = results['rows']
+    base = {r['model']: r for r in rows if r['input'] == 'frames'}
+    cuda = str(results.get('device', 'cpu')).startswith('cuda')
+    body = []
+    for r in rows:
+        b = base.get(r['model'])
+        if b is None:
+            raise DocError(f'model {r["model"]!r} has no frames row to compare with')
+        peak, base_peak = ((r['peak_cuda_mb'], b['peak_cuda_mb']) if cuda else
+                           (r['peak_rss_mb'], b['peak_rss_mb']))
+        cells = [r['model'], r['input']]
+        for key in ('clips_per_s', 'clips_per_cpu_s'):
+            cells += [_three_digits(r[key]), _ratio(r[key], b[key])]
+        cells.append(f'{1000 * r["load_s"]:.1f}')
+        for key in ('eval_frames_per_s', 'eval_frames_per_cpu_s'):
+            cells += [_three_digits(r[key]), _ratio(r[key], b[key])]
+        cells += [f'{peak:.0f}', f'{peak / base_peak:.2f}x',
+                  '-' if r['cache_bytes_per_frame'] is None else
+                  f'{r["cache_bytes_per_frame"] / 1024:.1f}',
+                  '-' if r['build_s_per_frame'] is None else
+                  f'{1000 * r["build_s_per_frame"]:.1f}']
+        body.append(cells)
+    table = markdown_table(
+        ['model', 'input', 'train clips/s', 'ratio', 'clips/CPU-s', 'ratio', 'load ms/step',
+         'eval frames/s', 'ratio', 'frames/CPU-s', 'ratio',
+         'peak CUDA MB' if cuda else 'peak RSS MB', 'ratio', 'cache KiB/frame',
+         'build ms/frame'], body)
+    return (f'{results["device"]}, {results["threads"]} torch thread(s) per process; '
+            f'{_machine_line(results)}.\n\n' + table)
+
+
 # ---------------------------------------------------------------- docs
 def load_results(name, root=ROOT):
     path = osp.join(root, RESULTS_DIR, name + '.json')
@@ -451,13 +630,30 @@ def _rows_of_table(table):
 
 def write_results(name, data, root=ROOT):
     """Write ``docs/results/<name>.json`` atomically (for scripts that record a run)."""
-    path = osp.join(root, RESULTS_DIR, name + '.json')
-    os.makedirs(osp.dirname(path), exist_ok=True)
+    return write_json_atomic(osp.join(root, RESULTS_DIR, name + '.json'), data)
+
+
+def write_json_atomic(path, data):
+    """Write ``data`` as JSON to a temporary file beside ``path``, then rename it into
+    place: a reader never sees half a results file."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path + '.tmp', 'w') as f:
         json.dump(data, f, indent=2)
         f.write('\n')
     os.replace(path + '.tmp', path)
     return path
+
+
+def run_header(kind, script, argv, load_before):
+    """The fields a benchmark script's ``--results-json`` file starts with: ``kind``,
+    ``produced_by`` (the command, as typed from the repository root) and ``machine``
+    (cores this process may use, the machine's cores, load averages over 1, 5 and 15
+    minutes before the run and now)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None
+    return dict(kind=kind, produced_by='python ' + shlex.join([script, *argv]),
+                machine=dict(cores=cores or os.cpu_count(), cpu_count=os.cpu_count(),
+                             load_before=[round(x, 2) for x in load_before],
+                             load_after=[round(x, 2) for x in os.getloadavg()]))
 
 
 def run_figures(root=ROOT):
