@@ -122,7 +122,7 @@ def main():
     runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
     runner.logger.info(threads)
     runner.test()
-    finish_distributed()  # every rank ends together
+    finish_distributed()  # every rank ends together, exits 0 here
 
 
 if __name__ == '__main__':

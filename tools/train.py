@@ -88,7 +88,7 @@ def main():
         print(f'[byov] rank {runner.rank} of {runner.world_size} ready '
               f'(backend {cfg.env_cfg.dist_cfg.backend})', flush=True)
     runner.train()
-    finish_distributed()  # every rank ends together
+    finish_distributed()  # every rank ends together, exits 0 here
 
 
 if __name__ == '__main__':

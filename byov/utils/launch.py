@@ -278,16 +278,27 @@ def setup_auto_scale_lr(cfg) -> None:
 
 
 def finish_distributed() -> None:
-    """End a distributed run cleanly: wait for every rank, then destroy the process group.
+    """End a distributed run: wait for every rank, destroy the process group, and leave
+    the process without the interpreter's teardown.
 
-    Without it, a rank that finishes first can exit while gloo's threads still serve the
-    group, and the C++ runtime aborts that process at exit ("terminate called without an
-    active exception", exit -6) although its work is done.
+    A rank's work is saved by then (checkpoints, logs, results). What remains is
+    interpreter teardown, where objects that still hold the gloo process group (the DDP
+    wrapper, mmengine's caches) are destroyed in no set order; under load a rank then
+    aborts with "terminate called without an active exception" (exit -6) and torchrun
+    reports the whole run as failed. So after the barrier every rank flushes its output
+    and logs and exits with status 0 directly. Outside distributed runs nothing happens.
     """
+    import logging
+
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()
+    dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 @contextlib.contextmanager
