@@ -189,6 +189,65 @@ def test_classification_kernel_paths_give_libsvm_predictions(split_maker, monkey
     assert any('libsvm computes its RBF kernel itself' in m for m in logged), logged
 
 
+def test_class_blocks_assemble_the_pair_distances():
+    """A pair's matrix from the class blocks equals the direct one (both float64 dot
+    products, summed in other orders) and is exactly symmetric with a zero diagonal."""
+    from byov.evaluation.functional.ovo_svc import ClassDistances, squared_distances
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 7)).astype(np.float32)
+    rows = {0: np.sort(rng.choice(300, 130, replace=False))}
+    rows[1] = np.setdiff1d(np.arange(300), rows[0])[:141]  # 130 + 141: not tile multiples
+    blocks = ClassDistances(x, rows)
+    got = blocks.pair(0, 1, np.empty((271, 271)))
+    direct = squared_distances(x[np.concatenate([rows[0], rows[1]])].astype(np.float64))
+    assert np.allclose(got, direct, rtol=0, atol=1e-12 * np.abs(direct).max())
+    assert np.array_equal(got, got.T) and not got.diagonal().any()
+    independent = ((x[np.concatenate([rows[0], rows[1]])].astype(np.float64)[:, None]
+                    - x[np.concatenate([rows[0], rows[1]])].astype(np.float64)[None]) ** 2
+                   ).sum(-1)
+    assert np.allclose(got, independent, atol=1e-9)
+
+
+@pytest.mark.parametrize('views', [('regular', 'ego2exo', 'exo2ego'), ('ego2exo', 'exo2ego')])
+def test_class_blocks_are_used_and_give_libsvm_predictions(split_maker, monkeypatch, views):
+    """Every class pair of the three views is assembled from the class blocks. Without
+    the regular view and with ego frames lacking a class, some pairs need fewer rows
+    than the blocks hold: those compute their own distances. Predictions equal one
+    plain multi-class SVC per view either way."""
+    from byov.evaluation.functional import ovo_svc
+    fit = split_maker(num_videos=10, min_len=30, max_len=60, dim=8, num_classes=4,
+                      noise=1.5, seed=5, ego_first=False)
+    ev = split_maker(num_videos=6, min_len=30, max_len=60, dim=8, num_classes=4, noise=1.5,
+                     seed=6)
+    if 'regular' not in views:  # ego videos lose their last phase
+        keep = ~(fit['is_ego'] & (fit['labels'] == 3))
+        fit = {k: v[keep] for k, v in fit.items()}
+    calls = []
+    pair = ovo_svc.ClassDistances.pair
+    monkeypatch.setattr(ovo_svc.ClassDistances, 'pair',
+                        lambda self, a, b, out: calls.append((a, b)) or pair(self, a, b, out))
+    args = [fit[k] for k in ('embeds', 'labels', 'is_ego')] + \
+           [ev[k] for k in ('embeds', 'labels', 'is_ego')]
+    _, predictions = phase_classification(*args, views=views, return_predictions=True)
+    expected_calls = 6 if 'regular' in views else 3  # (0|1|2, 3) lack ego frames of 3
+    assert len(calls) == expected_calls, calls
+    for view in views:
+        f = {'regular': np.ones_like(fit['is_ego']), 'ego2exo': fit['is_ego'],
+             'exo2ego': ~fit['is_ego']}[view]
+        svc = SVC(decision_function_shape='ovo').fit(fit['embeds'][f], fit['labels'][f])
+        assert np.array_equal(predictions[view],
+                              svc.predict(ev['embeds'][view_frames(ev, view)])), view
+
+
+@pytest.mark.parametrize('shape', [(1, 1), (5, 300), (257, 129), (128, 256)])
+def test_copy_transposed(shape):
+    from byov.evaluation.functional.ovo_svc import _copy_transposed
+    src = np.random.default_rng(0).normal(size=shape)
+    dst = np.empty(shape[::-1])
+    _copy_transposed(src, dst)
+    assert np.array_equal(dst, src.T)
+
+
 @pytest.mark.parametrize('positions', [np.r_[0:10, 20:30], np.r_[3:7],
                                        np.r_[0:5, 8:9, 10:12, 30:40, 45:50],
                                        np.r_[1, 4, 9, 16, 25, 36]])

@@ -9,20 +9,19 @@ SVM and discards it; that work is skipped here.
 
 The SVMs are fit as libsvm fits them (one binary problem per class pair, same rows, same
 order, same gamma), but libsvm is handed each pair's RBF kernel as a precomputed matrix
-(one blocked matrix product) instead of recomputing 256-d distances inside its solver,
-and one pair's distances serve all three views. See
+(assembled from within-class and between-class matrix products) instead of recomputing
+256-d distances inside its solver, and one pair's distances serve all three views. See
 :class:`~byov.evaluation.functional.ovo_svc.OvoSVC`.
 """
 from typing import Optional, Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.metrics import f1_score
 
 from byov.structures import EVAL_VIEWS
 from ._checks import (check_fit_and_eval, check_is_ego, check_two_classes, check_views,
                       view_masks)
-from .ovo_svc import MAX_KERNEL_MB, OvoSVC, default_n_jobs, fit_svms
+from .ovo_svc import MAX_KERNEL_MB, OvoSVC, default_n_jobs, fit_svms, predict_svms
 
 
 def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_labels,
@@ -47,7 +46,8 @@ def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_l
             fits in ``max_kernel_mb``; False: libsvm computes the kernel itself (the
             slower path, identical problem). Speed and memory only.
         max_kernel_mb: largest distance matrix of one class pair (float64 MB); with
-            ``n_jobs`` pairs in flight, about 2 x n_jobs such matrices are held.
+            ``n_jobs`` pairs in flight, about 2 x n_jobs such matrices are held, plus
+            the within-class distances (shared by the pairs) when they fit in it.
 
         return_predictions: also return each view's predicted labels.
 
@@ -80,8 +80,8 @@ def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_l
 
     n_jobs = default_n_jobs(6 * len(views)) if n_jobs is None else n_jobs
     models = fit_svms(fit_embeds, fit_labels, problems, n_jobs, share_kernel=True)
-    predicted = Parallel(n_jobs=min(n_jobs, len(views)), backend='threading')(
-        delayed(model.predict)(embeds) for model, (embeds, _) in zip(models, eval_sets))
+    predicted = predict_svms([(model, embeds) for model, (embeds, _) in
+                              zip(models, eval_sets)], n_jobs)
     predictions = dict(zip(views, predicted))
     scores = {view: float(f1_score(labels, predictions[view], average='weighted'))
               for view, (_, labels) in zip(views, eval_sets)}
