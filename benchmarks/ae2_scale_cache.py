@@ -2,6 +2,7 @@
 resumability after a kill, and whether the loader keeps a training step busy.
 
     python benchmarks/ae2_scale_cache.py [--work-dir DIR] [--size 64] [--frame-size 224] [--scale 1]
+        [--results-json docs/results/ae2_scale_cache.json]
 
 1. Generates a synthetic ego-exo set with Break Eggs' video counts (train 61 ego / 57
    exo, val 5 / 5, test 10 / 10; 60-120 frames per video, about 100 on average, like
@@ -27,6 +28,7 @@ import glob
 import os
 import os.path as osp
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +53,9 @@ def parse_args(argv=None):
     parser.add_argument('--clip-frames', type=int, default=32)
     parser.add_argument('--loader-items', type=int, default=40)
     parser.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--results-json', metavar='FILE', default=None,
+                        help='also write the run as a results file for the docs '
+                             '(kind ae2_scale_cache, e.g. docs/results/ae2_scale_cache.json)')
     return parser.parse_args(argv)
 
 
@@ -97,36 +102,69 @@ def disk_mb(root):
 
 
 def kill_resume(name, cmd, cache_root, total, kill_at, rows):
-    """Build with a kill, resume, damage one file and resume again; add table rows."""
+    """Build with a kill, resume, damage one file and resume again; add three rows."""
     seconds, cpu, text, killed = run_tool(cmd, cache_root, total, kill_at)
     before = cache_files(cache_root)
     temps = glob.glob(osp.join(cache_root, '**', '*.tmp'), recursive=True)
-    rows.append([name, 'build, SIGKILLed', f'{len(before)}/{total} videos',
-                 f'{seconds:.1f}', f'{cpu:.1f}', '-', f'{disk_mb(cache_root):.0f}',
-                 f'killed={killed}; {len(temps)} *.tmp left'])
+    rows.append(dict(cache=name, run='killed', wall_s=seconds, cpu_s=cpu,
+                     disk_mb=disk_mb(cache_root), killed=killed, cached=len(before),
+                     total=total, tmp_left=len(temps)))
     seconds, cpu, text, _ = run_tool(cmd, cache_root, total)
     after = cache_files(cache_root)
     kept = sum(after.get(p) == v for p, v in before.items())
-    done = len(after) - kept
-    updates = text.count('\r') + text.count('\n')
     frames = sum(len(np.load(p, mmap_mode='r')) for p, v in after.items()
                  if before.get(p) != v)
-    rows.append([name, 'rerun (resume)', f'{done} built, {kept} kept',
-                 f'{seconds:.1f}', f'{cpu:.1f}', f'{frames / seconds:.0f} / {frames / cpu:.0f}',
-                 f'{disk_mb(cache_root):.0f}',
-                 f'{len(after)}/{total} files; {updates} progress updates'])
+    rows.append(dict(cache=name, run='resumed', wall_s=seconds, cpu_s=cpu,
+                     disk_mb=disk_mb(cache_root), built=len(after) - kept, kept=kept,
+                     files=len(after), total=total, frames=frames,
+                     progress_updates=text.count('\r') + text.count('\n')))
     victim = sorted(after)[0]
     with open(victim, 'r+b') as f:
         f.truncate(os.path.getsize(victim) // 2)
     seconds, cpu, text, _ = run_tool(cmd, cache_root, total)
     final = cache_files(cache_root)
-    rebuilt = final[victim] != after[victim] and final[victim][2] == after[victim][2]
-    untouched = sum(final[p] == after[p] for p in after if p != victim)
-    warned = 'unreadable' in text or 'rebuilding' in text or 'recomput' in text
-    rows.append([name, 'rerun, 1 file truncated', f'1 rebuilt: {rebuilt}',
-                 f'{seconds:.1f}', f'{cpu:.1f}', '-', f'{disk_mb(cache_root):.0f}',
-                 f'{untouched} others untouched; warning printed: {warned}'])
+    rows.append(dict(cache=name, run='truncated', wall_s=seconds, cpu_s=cpu,
+                     disk_mb=disk_mb(cache_root),
+                     rebuilt=final[victim] != after[victim]
+                     and final[victim][2] == after[victim][2],
+                     untouched=sum(final[p] == after[p] for p in after if p != victim),
+                     others=len(after) - 1,
+                     warned='unreadable' in text or 'rebuilding' in text
+                     or 'recomput' in text))
     return len(final)
+
+
+def table_rows(rows):
+    """The printed table's cells of each row."""
+    out = []
+    for r in rows:
+        wall = f'{r["wall_s"]:.1f}' if 'wall_s' in r else '-'
+        cpu = f'{r["cpu_s"]:.1f}' if 'cpu_s' in r else '-'
+        if r['run'] == 'killed':
+            out.append([r['cache'], 'build, SIGKILLed', f'{r["cached"]}/{r["total"]} videos',
+                        wall, cpu, '-', f'{r["disk_mb"]:.0f}',
+                        f'killed={r["killed"]}; {r["tmp_left"]} *.tmp left'])
+        elif r['run'] == 'resumed':
+            out.append([r['cache'], 'rerun (resume)', f'{r["built"]} built, {r["kept"]} kept',
+                        wall, cpu, f'{r["frames"] / r["wall_s"]:.0f} / '
+                        f'{r["frames"] / r["cpu_s"]:.0f}', f'{r["disk_mb"]:.0f}',
+                        f'{r["files"]}/{r["total"]} files; {r["progress_updates"]} '
+                        'progress updates'])
+        elif r['run'] == 'truncated':
+            out.append([r['cache'], 'rerun, 1 file truncated', f'1 rebuilt: {r["rebuilt"]}',
+                        wall, cpu, '-', f'{r["disk_mb"]:.0f}',
+                        f'{r["untouched"]}/{r["others"]} others untouched; warning printed: '
+                        f'{r["warned"]}'])
+        elif r['run'] == 'disk per frame':
+            out.append([r['cache'], 'disk per frame', '-', '-', '-', '-',
+                        f'{r["kib_per_frame"]:.1f} KiB', f'{r["frames"]} frames'])
+        else:  # loader
+            rate = r['items'] / r['wall_s']
+            out.append(['loader', f'{r["workers"]} workers', f'{r["items"]} pairs', wall,
+                        '-', f'{rate:.1f} pairs/s', f'{r["mb_per_item"]:.1f} MB/pair',
+                        f'{rate / max(1, r["workers"]):.1f} pairs/s per worker; '
+                        f'{1000 / rate:.0f} ms per pair'])
+    return out
 
 
 def write_config(path, base, frame_size, data_root, cache_dir, feature_dir=None):
@@ -171,12 +209,9 @@ def loader_rows(args, data_root, frame_dir, rows):
             next(it)
         seconds = time.perf_counter() - start
         del it, loader
-        rate = args.loader_items / seconds
-        rows.append(['loader', f'{workers} workers', f'{args.loader_items} pairs',
-                     f'{seconds:.1f}', '-', f'{rate:.1f} pairs/s',
-                     f'{nbytes / 2 ** 20:.1f} MB/pair',
-                     f'{rate / max(1, workers):.1f} pairs/s per worker; '
-                     f'{1000 / rate:.0f} ms per pair'])
+        rows.append(dict(cache='loader', run='loader', workers=workers,
+                         items=args.loader_items, wall_s=seconds,
+                         mb_per_item=nbytes / 2 ** 20))
 
 
 def main(argv=None):
@@ -188,17 +223,25 @@ def main(argv=None):
     counts = {s: tuple(max(1, round(n * args.scale)) for n in c)
               for s, c in AE2_BREAK_EGGS.items()}
     total = sum(a + b for a, b in counts.values())
+    load_before = os.getloadavg()
     print(f'work dir {work}; videos {counts} ({total}); rendered at {args.size}px; '
           f'frame cache at {args.frame_size}px; CPUs {len(os.sched_getaffinity(0))}, '
           f'load average {os.getloadavg()[0]:.1f}', flush=True)
     data_root = osp.join(work, 'data')
     start = time.perf_counter()
-    if not osp.isdir(data_root):
+    for name in ('frames', 'features', 'frames_small'):  # this script's caches: rebuilt
+        if osp.isdir(osp.join(work, name)):
+            print(f'removing the previous run\'s {osp.join(work, name)}', flush=True)
+            shutil.rmtree(osp.join(work, name))
+    reused = osp.isdir(data_root)
+    if not reused:
         generate_synthetic_egoexo(data_root, splits=counts, ego_size=(args.size, args.size),
                                   exo_size=(args.size, args.size), supersample=1)
     from byov.datasets.ae2 import load_labels
     frames = sum(len(v) for v in load_labels(data_root).values())
-    print(f'generated {total} videos, {frames} frames in {time.perf_counter() - start:.0f} s',
+    generate_s = None if reused else time.perf_counter() - start
+    print(f'{total} videos, {frames} frames ' + (f'reused from {data_root}' if reused else
+                                                 f'generated in {generate_s:.0f} s'),
           flush=True)
     rows = []
 
@@ -209,8 +252,8 @@ def main(argv=None):
     cmd = [sys.executable, osp.join(ROOT, 'tools/data/build_frame_cache.py'), cfg]
     kill_resume(f'frame cache {args.frame_size}px', cmd, frame_dir, total,
                 round(args.kill_at * total), rows)
-    rows.append(['frame cache', 'disk per frame', '-', '-', '-', '-',
-                 f'{disk_mb(frame_dir) * 1024 / frames:.1f} KiB', f'{frames} frames'])
+    rows.append(dict(cache='frame cache', run='disk per frame', frames=frames,
+                     kib_per_frame=disk_mb(frame_dir) * 1024 / frames))
 
     feature_dir = osp.join(work, 'features')
     small_frames = osp.join(work, 'frames_small')
@@ -221,17 +264,28 @@ def main(argv=None):
            '--device', 'cpu']
     kill_resume('feature cache (demo, exact)', cmd, feature_dir, total,
                 round(args.kill_at * total), rows)
-    rows.append(['feature cache', 'disk per frame', '-', '-', '-', '-',
-                 f'{disk_mb(feature_dir) * 1024 / frames:.1f} KiB', f'{frames} frames'])
+    rows.append(dict(cache='feature cache', run='disk per frame', frames=frames,
+                     kib_per_frame=disk_mb(feature_dir) * 1024 / frames))
 
     loader_rows(args, data_root, frame_dir, rows)
     table = PrettyTable(['cache', 'run', 'videos / items', 'wall s', 'CPU s',
                          'frames/s (wall / CPU)', 'disk MB', 'note'])
     table.align = 'l'
-    for row in rows:
+    for row in table_rows(rows):
         table.add_row(row)
     print(table)
     print(f'load average after: {os.getloadavg()[0]:.1f}')
+    if args.results_json:
+        sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+        from render_docs import run_header, write_json_atomic
+        record = run_header('ae2_scale_cache', 'benchmarks/ae2_scale_cache.py',
+                            sys.argv[1:] if argv is None else argv, load_before)
+        record.update(videos={k: list(v) for k, v in counts.items()}, total_videos=total,
+                      frames=frames, generate_s=generate_s, render_size=args.size,
+                      frame_size=args.frame_size, clip_frames=args.clip_frames,
+                      kill_at=args.kill_at, rows=rows)
+        write_json_atomic(args.results_json, record)
+        print(f'Results file: {args.results_json}')
     return rows
 
 

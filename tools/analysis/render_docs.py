@@ -36,8 +36,8 @@ with their seed spread. The speed benchmarks write their own files too (``--resu
 with the command and the machine's cores and load average before and after the run):
 ``tools/analysis/benchmark_metrics.py`` (kind ``evaluation_speed``), ``benchmarks/threads.py``
 (``threads``), ``benchmarks/gpu_check.py`` (``gpu_check``), ``benchmarks/soft_dtw_speed.py``
-(``soft_dtw_speed``) and ``benchmarks/feature_cache_throughput.py``
-(``feature_cache_throughput``).
+(``soft_dtw_speed``), ``benchmarks/feature_cache_throughput.py``
+(``feature_cache_throughput``) and ``benchmarks/ae2_scale_cache.py`` (``ae2_scale_cache``).
 """
 import argparse
 import difflib
@@ -458,6 +458,54 @@ def render_feature_cache_throughput(results):
          'build ms/frame'], body)
     return (f'{results["device"]}, {results["threads"]} torch thread(s) per process; '
             f'{_machine_line(results)}.\n\n' + table)
+
+
+@renderer('ae2_scale_cache')
+def render_ae2_scale_cache(results):
+    """``benchmarks/ae2_scale_cache.py --results-json``: the cache builds (killed,
+    resumed, one file damaged) with throughput and disk use, and the loader's pairs/s by
+    number of workers."""
+    builds, disk, loader = [], [], []
+    for r in results['rows']:
+        if r['run'] == 'killed':
+            builds.append([r['cache'], 'build, SIGKILLed', f'{r["cached"]}/{r["total"]} cached',
+                           f'{r["wall_s"]:.1f}', f'{r["cpu_s"]:.1f}', '-',
+                           f'{r["disk_mb"]:,.0f}', f'{r["tmp_left"]} `*.tmp` left'])
+        elif r['run'] == 'resumed':
+            builds.append([r['cache'], 'rerun', f'{r["built"]} built, {r["kept"]} kept',
+                           f'{r["wall_s"]:.1f}', f'{r["cpu_s"]:.1f}',
+                           f'{r["frames"] / r["wall_s"]:,.0f} / {r["frames"] / r["cpu_s"]:,.0f}',
+                           f'{r["disk_mb"]:,.0f}', f'{r["files"]}/{r["total"]} files; '
+                           f'{r["progress_updates"]} progress updates'])
+        elif r['run'] == 'truncated':
+            builds.append([r['cache'], 'rerun, 1 file truncated',
+                           '1 rebuilt' if r['rebuilt'] else 'NOT rebuilt',
+                           f'{r["wall_s"]:.1f}', f'{r["cpu_s"]:.1f}', '-',
+                           f'{r["disk_mb"]:,.0f}',
+                           f'{r["untouched"]}/{r["others"]} others untouched; warning '
+                           + ('printed' if r['warned'] else 'NOT printed')])
+        elif r['run'] == 'disk per frame':
+            disk.append(f'{r["cache"]} {r["kib_per_frame"]:.1f} KiB')
+        else:
+            rate = r['items'] / r['wall_s']
+            loader.append([str(r['workers']) + (' (main process)' if not r['workers'] else ''),
+                           f'{rate:.1f}', f'{rate / max(1, r["workers"]):.1f}',
+                           f'{1000 / rate:.0f}', f'{r["mb_per_item"]:.1f}'])
+    videos = ', '.join(f'{split} {ego} + {exo}' for split, (ego, exo) in
+                       results['videos'].items())
+    made = ('reused from an earlier run' if results['generate_s'] is None else
+            f'generated in {results["generate_s"]:.0f} s')
+    head = (f'{results["total_videos"]} videos ({videos}; ego + exo), '
+            f'{results["frames"]:,} frames, rendered at {results["render_size"]}x'
+            f'{results["render_size"]} px, {made}; frame cache at {results["frame_size"]}x'
+            f'{results["frame_size"]}; first builds killed at {results["kill_at"]:.0%} of '
+            f'the videos; {_machine_line(results)}. Disk per frame: {", ".join(disk)}.')
+    return '\n\n'.join([head, markdown_table(
+        ['cache', 'run', 'videos', 'wall s', 'CPU s', 'frames/s (wall / CPU)', 'disk MB',
+         'note'], builds), f'Training pairs ({results["clip_frames"]} frames per clip, '
+        'two clips) read from the frame cache:', markdown_table(
+        ['loader workers', 'pairs/s', 'pairs/s per worker', 'ms per pair', 'MB per pair'],
+        loader)])
 
 
 # ---------------------------------------------------------------- docs
