@@ -239,6 +239,81 @@ def test_class_blocks_are_used_and_give_libsvm_predictions(split_maker, monkeypa
                               svc.predict(ev['embeds'][view_frames(ev, view)])), view
 
 
+def test_class_blocks_only_where_a_class_is_shared(split_maker, monkeypatch):
+    """Ego frames of phases 0-1 only, exo frames of phases 2-3 only: the cross-view
+    problems have one pair each and share no class, so no class blocks are built."""
+    from byov.evaluation.functional import ovo_svc
+    fit = split_maker(num_videos=8, min_len=30, max_len=50, dim=6, num_classes=4,
+                      noise=1.5, seed=7, ego_first=False)
+    ev = split_maker(num_videos=4, min_len=30, max_len=50, dim=6, num_classes=4, noise=1.5,
+                     seed=8)
+    keep = np.where(fit['is_ego'], fit['labels'] < 2, fit['labels'] >= 2)
+    fit = {k: v[keep] for k, v in fit.items()}
+    built = []
+    init = ovo_svc.ClassDistances.__init__
+    monkeypatch.setattr(ovo_svc.ClassDistances, '__init__',
+                        lambda self, x, rows: built.append(sorted(rows)) or init(self, x, rows))
+    args = [fit[k] for k in ('embeds', 'labels', 'is_ego')] + \
+           [ev[k] for k in ('embeds', 'labels', 'is_ego')]
+    views = ('ego2exo', 'exo2ego')
+    _, predictions = phase_classification(*args, views=views, return_predictions=True)
+    assert built == []
+    _, with_regular = phase_classification(*args, return_predictions=True)
+    assert built == [[0, 1, 2, 3]]  # the regular view's pairs share every class
+    for view in views:
+        f = fit['is_ego'] if view == 'ego2exo' else ~fit['is_ego']
+        svc = SVC(decision_function_shape='ovo').fit(fit['embeds'][f], fit['labels'][f])
+        expected = svc.predict(ev['embeds'][view_frames(ev, view)])
+        assert np.array_equal(predictions[view], expected), view
+        assert np.array_equal(with_regular[view], expected), view
+
+
+def test_worker_blas_limits_sets_and_restores_blas_threads():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from byov.evaluation.functional.ovo_svc import worker_blas_limits
+
+    def blas_threads():
+        return [m['num_threads'] for m in threadpool_info() if m['user_api'] == 'blas']
+
+    outer = threadpool_limits(limits=2, user_api='blas')  # a setting other than 1
+    try:
+        before = blas_threads()
+        assert max(before) == 2  # so that a missed restore shows
+        with worker_blas_limits(64):
+            assert blas_threads() == [1] * len(before)
+        assert blas_threads() == before
+        with worker_blas_limits(1):  # one worker: BLAS's own setting
+            assert blas_threads() == before
+    finally:
+        outer.restore_original_limits()
+
+
+def test_worker_blas_limits_overlapping_contexts(monkeypatch):
+    """Overlapping contexts (A enters, B enters, A leaves, B leaves, as two threads'
+    evaluations could): the limit holds until the last one leaves, then the setting
+    from before the first is back. BLAS is faked to record the process setting."""
+    from byov.evaluation.functional import ovo_svc
+    setting = {'threads': 2}
+
+    class FakeLimits:
+        def __init__(self, limits, user_api):
+            self.saved, setting['threads'] = setting['threads'], limits
+
+        def restore_original_limits(self):
+            setting['threads'] = self.saved
+
+    monkeypatch.setattr(ovo_svc, 'threadpool_limits', FakeLimits)
+    a, b = ovo_svc.worker_blas_limits(64), ovo_svc.worker_blas_limits(64)
+    a.__enter__()
+    b.__enter__()
+    assert setting['threads'] == 1
+    a.__exit__(None, None, None)
+    assert setting['threads'] == 1  # B still runs
+    b.__exit__(None, None, None)
+    assert setting['threads'] == 2
+
+
 @pytest.mark.parametrize('shape', [(1, 1), (5, 300), (257, 129), (128, 256)])
 def test_copy_transposed(shape):
     from byov.evaluation.functional.ovo_svc import _copy_transposed

@@ -38,8 +38,10 @@ def phase_classification(fit_embeds, fit_labels, fit_is_ego, eval_embeds, eval_l
         fit_is_ego: bool [F1], True for frames of ego videos.
         eval_embeds, eval_labels, eval_is_ego: the same for the eval split.
         views: which of 'regular', 'ego2exo', 'exo2ego' to compute (default all three).
-        n_jobs: class pairs fit at once, in threads (libsvm and BLAS release the GIL).
-            None: one per available CPU. 1: sequential.
+        n_jobs: class pairs fit at once, in threads (libsvm and BLAS release the GIL),
+            and threads predicting; None: one per available CPU; 1: sequential. With
+            more than one, BLAS runs CPUs // n_jobs threads (at least one) while they
+            run: a setting of the whole process, restored afterwards.
         cache_size: libsvm's kernel cache in MB (speed only; default as scikit-learn).
         precompute_kernel: give libsvm each class pair's RBF kernel as a matrix (one
             distance matrix per class pair, shared by the views). None: when the matrix

@@ -10,7 +10,9 @@ few-shot variant.
 """
 import os
 import queue
-from contextlib import nullcontext
+import threading
+from collections import Counter
+from contextlib import contextmanager
 from functools import partial
 from typing import Optional, Sequence
 
@@ -156,7 +158,9 @@ class OvoSVC:
     gamma from all the data. Fitting those binary problems with the same rows, order and
     gamma gives the same problem. With ``precompute_kernel`` (default: when the pair's
     distance matrix fits in ``max_kernel_mb``) each pair's RBF kernel is computed with
-    one matrix product and given to libsvm as ``kernel='precomputed'``: its solver then
+    matrix products (:func:`squared_distances`, or assembled by :func:`fit_svms` from
+    distances shared with other views and pairs) and given to libsvm as
+    ``kernel='precomputed'``: its solver then
     reads kernel values instead of computing 256-d distances, and the support vectors and
     coefficients equal libsvm's own RBF fit up to floating-point rounding (bit for bit
     without it). Prediction evaluates every pair's decision value with one matrix product
@@ -294,25 +298,22 @@ class OvoSVC:
         return self.classes_[np.argmax(votes, axis=1)]  # first maximum, as libsvm
 
 
-def _shared_pair_task(x, labels, key, members, use_kernel, blocks, workspace):
+def _shared_pair_task(x, labels, key, members, unions, use_kernel, blocks, workspace):
     """Fit the pairs ``members`` [(model, p)] of the classes ``key`` = (a, b) from one
-    distance matrix over the union of their rows: each model's pair rows (its class-a
-    rows, then its class-b rows, increasing) are a subset of the union, in order. With
-    ``blocks`` (:class:`ClassDistances`) holding exactly the union's rows of a and b,
-    the matrix is assembled from them."""
+    distance matrix over ``unions`` = (union_a, union_b), the union of their rows: each
+    model's pair rows (its class-a rows, then its class-b rows, increasing) are a subset,
+    in order. ``blocks``: the :class:`ClassDistances` to assemble the matrix from (they
+    hold exactly these rows), or None to compute it by one matrix product."""
     if not use_kernel:
         return [model.fit_pair(p) for model, p in members]
-    rows = [model.pair_rows(p) for model, p in members]
-    firsts = [r[labels[r] == key[0]] for r in rows]
-    seconds = [r[labels[r] == key[1]] for r in rows]
-    union_a = np.unique(np.concatenate(firsts))
-    union_b = np.unique(np.concatenate(seconds))
+    union_a, union_b = unions
     size = union_a.size + union_b.size
-    if blocks is not None and blocks.rows[key[0]].size + blocks.rows[key[1]].size == size:
-        dists = blocks.pair(key[0], key[1], workspace.array('dists', size))
-    else:  # no blocks, or they hold rows this pair does not need
-        dists = squared_distances(x[np.concatenate([union_a, union_b])].astype(np.float64),
-                                  out=workspace.array('dists', size))
+    buffer = workspace.array('dists', size)
+    if blocks is not None:
+        dists = blocks.pair(key[0], key[1], buffer)
+    else:
+        dists = squared_distances(x[np.concatenate(unions)].astype(np.float64), out=buffer)
+    rows = [model.pair_rows(p) for model, p in members]
     out = {}
     # subsets first, the whole union last (its kernel overwrites the distances)
     order = sorted(range(len(members)), key=lambda k: rows[k].size == size)
@@ -321,8 +322,10 @@ def _shared_pair_task(x, labels, key, members, use_kernel, blocks, workspace):
         if rows[k].size == size:
             out[k] = model.fit_pair(p, workspace, dists, inplace=k == order[-1])
         else:
-            positions = np.concatenate([np.searchsorted(union_a, firsts[k]), union_a.size
-                                        + np.searchsorted(union_b, seconds[k])])
+            r = rows[k]
+            positions = np.concatenate([
+                np.searchsorted(union_a, r[labels[r] == key[0]]),
+                union_a.size + np.searchsorted(union_b, r[labels[r] == key[1]])])
             out[k] = model.fit_pair(p, workspace, dists, positions)
     return [out[k] for k in range(len(members))]
 
@@ -336,34 +339,61 @@ def _fit_plain(model, workspace):
     return []
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
+
+
+@contextmanager
 def worker_blas_limits(n_jobs: int):
-    """A context in which each of ``n_jobs`` worker threads gets its share of the CPUs
-    as BLAS threads (at least one). BLAS's own threads inside every worker would ask
-    for n_jobs x CPUs threads: measured 3.8 s instead of 2.9 s for the benchmark's
-    phase classification on 2 cores. One worker keeps BLAS's default."""
+    """A context in which ``n_jobs`` worker threads share the CPUs: BLAS gets CPUs //
+    n_jobs threads (at least one) instead of all of them in every worker, which would
+    oversubscribe the machine (measured 3.8 s instead of 2.9 s for the benchmark's phase
+    classification on 2 cores). BLAS's thread count is a setting of the whole process:
+    it is set by the first of overlapping contexts (in any thread) and restored when the
+    last one ends. One worker keeps BLAS's default."""
+    global _blas_users, _blas_limiter
     if n_jobs <= 1:
-        return nullcontext()
-    return threadpool_limits(limits=max(1, available_cpus() // n_jobs), user_api='blas')
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = threadpool_limits(limits=max(1, available_cpus() // n_jobs),
+                                              user_api='blas')
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
-def _class_blocks(x, labels, groups, use) -> Optional[ClassDistances]:
-    """The shared :class:`ClassDistances` of the class pairs in ``groups`` (key ->
-    members) whose kernels are precomputed (``use[key]``), or None when fewer than two
-    pairs share a class or the blocks would exceed the members' ``max_kernel_mb``."""
-    keys = [key for key in groups if use[key]]
-    if len(keys) < 2:
-        return None
+def _class_blocks(x, key_unions: dict, max_kernel_mb: float) -> tuple:
+    """The :class:`ClassDistances` for the class pairs ``key_unions`` ((a, b) -> (rows
+    of a, rows of b)) and the pairs that can be assembled from them; (None, empty) when
+    no class belongs to two such pairs or the blocks would exceed ``max_kernel_mb``.
+
+    A class's block holds the union of its rows over all the pairs; a pair can use the
+    blocks when its own union of rows is that whole union for both classes (its rows are
+    a subset of it, so equal sizes mean equal rows): not, for instance, a pair that only
+    the exo-only view has while the ego-only view has other pairs of those classes."""
     class_rows = {}
-    for key in keys:
-        for model, p in groups[key]:
-            rows = model.pair_rows(p)
-            for c in key:
-                class_rows.setdefault(c, []).append(rows[labels[rows] == c])
+    for key, unions in key_unions.items():
+        for c, rows in zip(key, unions):
+            class_rows.setdefault(c, []).append(rows)
     class_rows = {c: np.unique(np.concatenate(parts)) for c, parts in class_rows.items()}
-    budget = min(model.max_kernel_mb for key in keys for model, _ in groups[key])
-    if ClassDistances.megabytes(class_rows) > budget:
-        return None
-    return ClassDistances(x, class_rows)
+    usable = {key for key, unions in key_unions.items()
+              if all(rows.size == class_rows[c].size for c, rows in zip(key, unions))}
+    pairs_of_class = Counter(c for key in usable for c in key)
+    if max(pairs_of_class.values(), default=0) < 2:
+        return None, set()
+    class_rows = {c: class_rows[c] for c in pairs_of_class}
+    if ClassDistances.megabytes(class_rows) > max_kernel_mb:
+        return None, set()
+    return ClassDistances(x, class_rows), usable
 
 
 def fit_svms(x: np.ndarray, labels: np.ndarray, problems: Sequence[tuple], n_jobs: int = 1,
@@ -372,21 +402,29 @@ def fit_svms(x: np.ndarray, labels: np.ndarray, problems: Sequence[tuple], n_job
     (``rows`` increasing) at once: their class pairs share one pool of ``n_jobs`` threads
     (libsvm and BLAS release the GIL), largest first. ``share_kernel``: the pairs of the
     same two classes are fit from one distance matrix over the union of their rows
-    (views of one split: regular, ego-only, exo-only), and the distances within each
-    class are computed once for all pairs (:class:`ClassDistances`)."""
+    (views of one split: regular, ego-only, exo-only), and, where a class belongs to
+    several pairs, the distances within each class are computed once and the pairs'
+    matrices assembled from them (:func:`_class_blocks`)."""
     groups = {}
     for model, rows in problems:
         for p, key in enumerate(model.setup(x, rows, labels)):
             groups.setdefault(key if share_kernel else (id(model), p), []).append((model, p))
-    tasks, blocks = [], None
+    tasks = []
     if share_kernel:
-        unions = {key: np.unique(np.concatenate([m.pair_rows(p) for m, p in members])).size
-                  for key, members in groups.items()}
-        use = {key: members[0][0].use_kernel(unions[key]) for key, members in groups.items()}
-        blocks = _class_blocks(x, labels, groups, use)
+        unions, use = {}, {}
         for key, members in groups.items():
-            tasks.append((unions[key], members, partial(
-                _shared_pair_task, x, labels, key, members, use[key], blocks)))
+            rows = [m.pair_rows(p) for m, p in members]
+            unions[key] = tuple(np.unique(np.concatenate([r[labels[r] == c] for r in rows]))
+                                for c in key)
+            use[key] = members[0][0].use_kernel(sum(u.size for u in unions[key]))
+        budget = min(model.max_kernel_mb for model, _ in problems)
+        blocks, usable = _class_blocks(x, {k: u for k, u in unions.items() if use[k]},
+                                       budget)
+        for key, members in groups.items():
+            tasks.append((sum(u.size for u in unions[key]), members, partial(
+                _shared_pair_task, x, labels, key, members, unions[key], use[key],
+                blocks if key in usable else None)))
+        del blocks  # the tasks hold them until they are done
     else:
         for members in groups.values():
             model, p = members[0]
@@ -408,15 +446,15 @@ def fit_svms(x: np.ndarray, labels: np.ndarray, problems: Sequence[tuple], n_job
         finally:
             workspaces.put(workspace)
 
-    if n_jobs == 1:
-        done = [run(task) for _, _, task in tasks]
-    else:
-        with worker_blas_limits(n_jobs):
-            done = Parallel(n_jobs=n_jobs, backend='threading')(
-                delayed(run)(task) for _, _, task in tasks)
-    del blocks
+    calls = [task for _, _, task in tasks]
+    task_members = [members for _, members, _ in tasks]
+    del tasks
+    with worker_blas_limits(n_jobs):
+        done = Parallel(n_jobs=n_jobs, backend='threading')(
+            delayed(run)(call) for call in calls)
+    del calls  # the last references to the class blocks
     results = {}
-    for (_, members, _), result in zip(tasks, done):
+    for members, result in zip(task_members, done):
         for (model, p), fitted in zip(members, result):
             results[id(model), p] = fitted
     for model, _ in problems:
