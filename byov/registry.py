@@ -10,17 +10,22 @@ search registry with scope" warning.
 
 Importing this module changes nothing outside byov: it only creates byov's registries.
 They are :class:`ByovRegistry`, which adds the closest registered names to mmengine's
-"X is not in the scope::kind registry" error; builds through mmengine's root registries
-(the Runner's) get the same hint from :class:`byov.engine.ByovRunner`.
+"X is not in the scope::kind registry" error (raised as :class:`UnknownTypeError`) and
+turns a config option the built class does not take into a :class:`ConfigOptionError`
+with the closest option names; builds through mmengine's root registries (the Runner's)
+get the same hint from :class:`byov.engine.ByovRunner`.
 
 The masking registry has no upstream counterpart: masking strategies are small callables
 (see :mod:`byov.models.masking`) that the model builds from its config.
 """
 import difflib
+import inspect
 import re
 
 import mmaction.registry as mmaction_registry
 from mmengine.registry import Registry
+
+from byov.utils.errors import ConfigOptionError, UnknownTypeError, UserInputError
 
 _MISSING = re.compile(r'^(\S+) is not in the (\S*)::(.+?) registry')
 _HINT_MARKER = 'Registered names closest to'
@@ -71,6 +76,43 @@ def add_closest_names(err: KeyError, registry=None) -> None:
                 "own must be imported first (custom_imports=dict(imports=['your.module'])).",)
 
 
+def unknown_type_error(err: KeyError, registry=None) -> 'UnknownTypeError | None':
+    """mmengine's "X is not in the scope::kind registry" ``KeyError`` as an
+    :class:`UnknownTypeError` with the closest registered names
+    (:func:`add_closest_names`); None for any other ``KeyError``."""
+    if isinstance(err, UnknownTypeError):
+        return err
+    add_closest_names(err, registry)
+    message = str(err.args[0]) if err.args else ''
+    return UnknownTypeError(message) if _MISSING.match(message) else None
+
+
+_UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
+
+
+def config_option_error(err: TypeError, cfg, registry) -> 'ConfigOptionError | None':
+    """A :class:`ConfigOptionError` naming the built type, the option and the closest
+    options it takes, when ``err`` is "unexpected keyword argument" for an option that
+    is a key of ``cfg`` (so it came from the config, not from a bug inside the class);
+    else None."""
+    match = _UNEXPECTED.search(str(err))
+    if not match or not hasattr(cfg, 'get') or match.group(1) not in cfg:
+        return None
+    option, kind = match.group(1), cfg.get('type')
+    cls = kind if inspect.isclass(kind) else registry.get(kind) if isinstance(kind, str) \
+        else None
+    if cls is None:
+        return None
+    takes = [name for name, p in inspect.signature(cls).parameters.items()
+             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    close = difflib.get_close_matches(option, takes, n=3, cutoff=0.6)
+    name = getattr(cls, '__name__', str(kind))
+    hint = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ''
+    return ConfigOptionError(
+        f'{name} has no option {option!r} (given in the config dict of type={name!r}). '
+        f'{hint}It takes: {", ".join(takes)}.')
+
+
 class ByovRegistry(Registry):
     """mmengine's ``Registry``; ``build`` adds the closest names to an unknown type's
     ``KeyError`` (see :func:`add_closest_names`)."""
@@ -78,9 +120,18 @@ class ByovRegistry(Registry):
     def build(self, cfg, *args, **kwargs):
         try:
             return super().build(cfg, *args, **kwargs)
+        except UserInputError:
+            raise  # a nested build already explained it
         except KeyError as err:
-            add_closest_names(err, self)
-            raise
+            unknown = unknown_type_error(err, self)
+            if unknown is None:
+                raise
+            raise unknown from err
+        except TypeError as err:
+            option = config_option_error(err, cfg, self)
+            if option is None:
+                raise
+            raise option from err
 
 
 def _child(name: str, location=None) -> ByovRegistry:

@@ -13,7 +13,9 @@ loops (``byov.evaluation.evaluate_embedding_sets``). Prints one table and writes
 ``results.json`` (into the embeddings folder unless ``--out``).
 """
 import argparse
+import os
 import os.path as osp
+import sys
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -25,6 +27,7 @@ from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import EmbeddingSet, evaluate_embedding_sets, find_embeddings_dir
 from byov.registry import METRICS
 from byov.utils import register_all_modules
+from byov.utils.launch import check_config_file, exit_on_input_errors
 
 
 def parse_args():
@@ -43,7 +46,12 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.dataset.layout=csv')
     parser.add_argument('--data-root', help='data_root of the dataset the embeddings are of')
-    return parser.parse_args()
+    args = parser.parse_args()
+    # as tools/train.py and tools/test.py: a user's custom_imports modules in the working
+    # directory are found, and a wrong config path is one message
+    sys.path.insert(0, os.getcwd())
+    check_config_file(args.config)
+    return args
 
 
 def load_split_embeddings(embed_dir, file_split, dataset_cfg, split):
@@ -107,4 +115,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_input_errors('tools/evaluate_embeddings.py'):
+        main()

@@ -18,8 +18,8 @@ from mmengine.config import Config, DictAction
 from byov.datasets.config_utils import check_data_available, setup_data
 from byov.engine.runner import BriefConsoleRunner, ByovRunner
 from byov.utils import setup_tool_process
-from byov.utils.launch import (add_launch_arguments, exit_on_input_errors,
-                               finish_distributed, parse_launch_args,
+from byov.utils.launch import (add_launch_arguments, check_checkpoint_file,
+                               exit_on_input_errors, finish_distributed, parse_launch_args,
                                setup_distributed, setup_model_wrapper, setup_pin_memory,
                                setup_threads, setup_work_dir)
 
@@ -63,10 +63,7 @@ def merge_args(cfg, args):
     if args.checkpoint.lower() == 'none':
         cfg.load_from = None
     else:
-        if '://' not in args.checkpoint and not os.path.isfile(args.checkpoint):
-            raise FileNotFoundError(
-                f'Checkpoint {args.checkpoint} does not exist (pass `none` to evaluate '
-                'a model without trained weights).')
+        check_checkpoint_file(args.checkpoint)
         cfg.load_from = args.checkpoint
     cfg.resume = False
     cfg.partial_load = args.partial_load  # read by ByovRunner when it loads load_from

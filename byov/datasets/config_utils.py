@@ -18,6 +18,7 @@ import os.path as osp
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
+from byov.utils.errors import UserInputError
 from .ae2 import scan_split
 from .feature_cache import MODE_INPUT_TYPES, MODES
 from .integrity import Problem
@@ -44,12 +45,12 @@ PROTOCOL_KEY = 'progression_append_time'
 CONTEXT_KEY = 'context_frames'
 
 
-class DataConfigError(ValueError):
+class DataConfigError(UserInputError, ValueError):
     """The loaders of a config disagree, or a data option is wrong; the message names the
     loaders or option and the fix (byov's tools print it without a traceback)."""
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(UserInputError, FileNotFoundError):
     """The data a config reads is missing or incomplete; the message says where and how to
     fix it (byov's tools print it without a traceback)."""
 

@@ -11,6 +11,8 @@ from typing import List, Optional, Tuple
 
 import cv2
 
+from byov.utils.errors import UserInputError
+
 # kind -> what to do (the default advice of a Problem of that kind)
 KINDS = {
     'missing-file': 'restore the file, or remove it from the split list',
@@ -66,7 +68,7 @@ class Problem:
         return f'{self.path}: {self.kind}{note}: {self.detail}; {self.fix}'
 
 
-class DatasetProblemsError(ValueError):
+class DatasetProblemsError(UserInputError, ValueError):
     """Raised with every problem found, one line each (``problems`` keeps them)."""
 
     def __init__(self, what: str, problems: List[Problem], hint: str = ''):

@@ -24,7 +24,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from byov.registry import RUNNERS, add_closest_names
+from byov.registry import RUNNERS, config_option_error, unknown_type_error
 from byov.utils.checkpoint import CheckpointFormatError, load_checkpoint
 from byov.utils.checkpoint_keys import match_state_dict
 
@@ -33,12 +33,15 @@ RESUME_KEYS = ('meta', 'message_hub', 'state_dict')
 
 @contextlib.contextmanager
 def closest_name_hints():
-    """Add the closest registered names to an unknown type's ``KeyError``."""
+    """An unknown type's ``KeyError`` as an :class:`UnknownTypeError` with the closest
+    registered names."""
     try:
         yield
     except KeyError as err:
-        add_closest_names(err)  # the message names the registry
-        raise
+        unknown = unknown_type_error(err)  # the message names the registry
+        if unknown is None:
+            raise
+        raise unknown from err
 
 
 def check_resumable(checkpoint, filename: str) -> None:
@@ -89,6 +92,19 @@ class ByovRunner(Runner):
         self.checkpoint_load = None
         with closest_name_hints():
             super().__init__(*args, **kwargs)
+
+    def build_model(self, model):
+        """mmengine's, with a config option the model does not take reported as a
+        :class:`~byov.utils.errors.ConfigOptionError` naming the closest options (the
+        Runner builds the top-level model through mmengine's root registry)."""
+        try:
+            return super().build_model(model)
+        except TypeError as err:
+            from byov.registry import MODELS
+            option = config_option_error(err, model, MODELS)
+            if option is None:
+                raise
+            raise option from err
 
     def train(self):
         self._load_mode = 'finetune'

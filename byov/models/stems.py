@@ -19,12 +19,13 @@ from torch import nn
 
 from byov.registry import MODELS
 from byov.structures import FRAME_RANKS, INPUT_TYPES
+from byov.utils.errors import UserInputError
 from .frame_encoders.base import BaseFrameEncoder
 
 METADATA_KEY = 'frame_encoder'  # of the stem's entry in state_dict._metadata
 
 
-class FrameEncoderMismatchError(RuntimeError):
+class FrameEncoderMismatchError(UserInputError, RuntimeError):
     """A checkpoint was trained on another frozen frame encoder than the config builds."""
 
 

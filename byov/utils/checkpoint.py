@@ -28,6 +28,8 @@ from typing import Callable, List, Optional, Tuple
 import numpy as np
 import torch
 
+from .errors import CheckpointNotFoundError, UserInputError
+
 TRUST_ENV = 'BYOV_TRUST_CHECKPOINT_CODE'
 
 
@@ -60,11 +62,11 @@ def _safe_globals():
     return allowed
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(UserInputError, pickle.UnpicklingError):
     """A checkpoint needs code execution to load and the user has not opted in."""
 
 
-class CheckpointFormatError(ValueError):
+class CheckpointFormatError(UserInputError, ValueError):
     """A file is not a whole checkpoint (empty, truncated, or something else)."""
 
 
@@ -164,7 +166,7 @@ def load_checkpoint_file(filename, map_location=None, trust_code=None, name=None
     filename = osp.expanduser(filename)
     name = name or filename
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'Checkpoint file {name} does not exist.')
+        raise CheckpointNotFoundError(f'Checkpoint file {name} does not exist.')
     return _torch_load(filename, map_location, name, _trusted(trust_code))
 
 

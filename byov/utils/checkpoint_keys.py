@@ -24,6 +24,8 @@ from typing import Dict, List, Tuple
 
 from mmengine.logging import print_log
 
+from .errors import UserInputError
+
 MODES = ('strict', 'partial', 'finetune')
 SHOWN = 5  # keys listed per kind
 
@@ -73,9 +75,14 @@ def _report(found) -> List[str]:
     return lines
 
 
+class CheckpointMismatchError(UserInputError, RuntimeError):
+    """A checkpoint's weights do not fit the model (missing, unexpected or other-shaped
+    keys); the message lists them and what to do."""
+
+
 def match_state_dict(model, state_dict, mode: str, source: str) -> Dict[str, list]:
     """Check ``state_dict`` against ``model`` by ``mode`` (see the module docstring);
-    raise ``RuntimeError`` if it may not load. Returns :func:`compare_state_dicts`'s
+    raise :class:`CheckpointMismatchError` (a ``RuntimeError``) if it may not load. Returns :func:`compare_state_dicts`'s
     result; the caller loads only the keys that match."""
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}.')
@@ -91,7 +98,7 @@ def match_state_dict(model, state_dict, mode: str, source: str) -> Dict[str, lis
                     'leniently.')
         elif mode == 'strict':
             how += ' Weights of another shape never load, not even with --partial-load.'
-        raise RuntimeError(f'{what}:\n  ' + '\n  '.join(lines) + f'\n{how}')
+        raise CheckpointMismatchError(f'{what}:\n  ' + '\n  '.join(lines) + f'\n{how}')
     if lines:
         print_log(f'{what}; loaded the {len(found["loaded"])} matching key(s), '
                   'skipped:\n  ' + '\n  '.join(lines),

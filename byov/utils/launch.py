@@ -4,6 +4,8 @@ Shared by ``tools/train.py`` and ``tools/test.py`` so both read the same way.
 """
 import argparse
 import contextlib
+import difflib
+import glob
 import inspect
 import os
 import os.path as osp
@@ -14,6 +16,8 @@ from typing import Mapping, Optional, Tuple
 import torch
 import torch.distributed as torch_dist
 from torch.nn.parallel import DistributedDataParallel
+
+from .errors import CheckpointNotFoundError, ConfigFileNotFoundError, UserInputError
 
 #: Set to 1 by tools/dist_*.sh when they, not the user, set OMP_NUM_THREADS (which keeps
 #: torchrun from overriding it with a warning); the thread policy then still chooses.
@@ -36,11 +40,14 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_launch_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """The command line, with ``LOCAL_RANK`` set for the launcher and the working
-    directory first on ``sys.path`` (a user's ``custom_imports`` modules are found)."""
+    """The command line, with ``LOCAL_RANK`` set for the launcher, the working
+    directory first on ``sys.path`` (a user's ``custom_imports`` modules are found) and
+    the config file checked (:func:`check_config_file`)."""
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     sys.path.insert(0, os.getcwd())
+    if getattr(args, 'config', None):
+        check_config_file(args.config)
     return args
 
 
@@ -301,15 +308,51 @@ def finish_distributed() -> None:
     os._exit(0)
 
 
+#: Set to 1 to see the traceback of the errors :func:`exit_on_input_errors` reports.
+TRACEBACK_ENV = 'BYOV_TRACEBACK'
+
+
 @contextlib.contextmanager
 def exit_on_input_errors(tool: str):
-    """Report a wrong data root, a damaged dataset or disagreeing loaders as one message
-    and exit 1, without a traceback: these errors say what is wrong and how to fix it, and
-    are raised before anything expensive runs."""
-    from byov.datasets.config_utils import DataConfigError, MissingDataError
-    from byov.datasets.integrity import DatasetProblemsError
+    """Report an error in what the user gave (:class:`~byov.utils.errors.UserInputError`:
+    a config file or option, a component type, a data root, a damaged dataset, a
+    checkpoint) as one message and exit 1, without a traceback: these errors say what is
+    wrong and how to fix it. ``BYOV_TRACEBACK=1`` shows the traceback instead."""
     try:
         yield
-    except (DataConfigError, MissingDataError, DatasetProblemsError) as err:
-        print(f'{tool}: {type(err).__name__}: {err}', file=sys.stderr)
+    except UserInputError as err:
+        if os.environ.get(TRACEBACK_ENV) == '1':
+            raise
+        print(f'{tool}: {type(err).__name__}: {err}\n(set {TRACEBACK_ENV}=1 to see where '
+              'it was raised)', file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def check_config_file(path: str) -> None:
+    """Refuse a config path that is not a file, naming the closest config files."""
+    if osp.isfile(path):
+        return
+    root = osp.dirname(path) if osp.isdir(osp.dirname(path) or '.') else 'configs'
+    candidates = sorted(glob.glob(osp.join(root or '.', '*.py')))
+    if not candidates:
+        candidates = sorted(glob.glob(osp.join('configs', '**', '*.py'), recursive=True))
+    close = difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
+    hint = f' Closest: {", ".join(close)}.' if close else ''
+    what = 'is a folder, not a config file' if osp.isdir(path) else 'does not exist'
+    raise ConfigFileNotFoundError(f'Config file {path} {what}.{hint}')
+
+
+def check_checkpoint_file(path: str) -> None:
+    """Refuse a local checkpoint path that is not a file; for a folder (a work dir),
+    name the checkpoints it holds."""
+    if '://' in path or osp.isfile(path):
+        return
+    none = '(pass `none` to evaluate a model without trained weights)'
+    if osp.isdir(path):
+        found = sorted(osp.basename(p) for p in glob.glob(osp.join(path, '*.pth')))
+        best = [f for f in found if f.startswith('best_')]
+        listed = ', '.join((best + [f for f in found if f not in best])[:4]) or 'none'
+        raise CheckpointNotFoundError(
+            f'Checkpoint {path} is a folder; pass a checkpoint file in it (*.pth there: '
+            f'{listed}; choose on the val split: best_*.pth) {none}.')
+    raise CheckpointNotFoundError(f'Checkpoint {path} does not exist {none}.')

@@ -84,3 +84,52 @@ def _changed(model, change):
         else:
             model[key].update(value)
     return model
+
+
+# ---------------------------------------------------------------- errors in what users give
+def test_unknown_option_names_the_type_and_the_closest_options(cfg):
+    """A mistyped option anywhere in the model's config: nested (built by byov's
+    registry) or top level (built by the Runner through mmengine's root registry)."""
+    from byov.utils.errors import ConfigOptionError, UserInputError
+    model = copy.deepcopy(cfg.model)
+    model.backbone.num_layer = model.backbone.pop('num_layers')
+    with pytest.raises(ConfigOptionError) as info:
+        MODELS.build(model)
+    message = str(info.value)
+    assert "TemporalTransformerEncoder has no option 'num_layer'" in message
+    assert "Did you mean 'num_layers'?" in message
+    assert isinstance(info.value, TypeError) and isinstance(info.value, UserInputError)
+
+    cfg.model.self_view_maskng = cfg.model.pop('self_view_masking')
+    with pytest.raises(ConfigOptionError, match=r"BYOV has no option 'self_view_maskng'.*"
+                       r"Did you mean 'self_view_masking'"):
+        build_runner(cfg)
+
+
+def test_a_type_error_raised_inside_a_class_is_left_alone():
+    """Only an option that the config itself passes is reported as a config error; a
+    TypeError from code inside the class keeps its type and message."""
+    from byov.registry import ByovRegistry
+    from byov.utils.errors import UserInputError
+    registry = ByovRegistry('a test registry', scope='byov')
+
+    @registry.register_module()
+    class Broken:
+        def __init__(self, width=1):
+            dict(a=1).get(wrong=width)  # a bug: get() takes no keyword arguments
+
+    with pytest.raises(TypeError) as info:
+        registry.build(dict(type='Broken', width=2))
+    assert not isinstance(info.value, UserInputError)
+    with pytest.raises(TypeError, match="Broken has no option 'wdith'") as info:
+        registry.build(dict(type='Broken', wdith=2))  # the config's own typo
+    assert isinstance(info.value, UserInputError)
+    assert "Did you mean 'width'?" in str(info.value)
+
+
+def test_unknown_type_is_a_user_input_error(cfg):
+    from byov.utils.errors import UnknownTypeError
+    cfg.model.type = 'BYOVV'
+    with pytest.raises(UnknownTypeError) as info:
+        build_runner(cfg)
+    assert str(info.value).startswith('BYOVV is not in the byov::model registry')

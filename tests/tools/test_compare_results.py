@@ -93,9 +93,18 @@ def test_order_is_kept_and_a_glob_puts_floor_rows_first(tmp_path, capsys):
     compare_results.main([b, a])
     out = capsys.readouterr().out
     assert out.index('| tcc ') < out.index('| byov ')  # as given, not sorted
+    # what tools/run_demo.py leaves beside the work dirs: a table of its own whose name
+    # ends in results.json, a log, a timing file
+    (runs / 'demo_results.json').write_text(json.dumps({'byov': _metrics(0.8)}))
+    (runs / 'byov.log').write_text('log')
+    (runs / 'demo_timing.json').write_text('{"total": 1.0}')
     compare_results.main([str(runs / '*')])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert out.index('| zz_time_only ') < out.index('| byov ') < out.index('| tcc ')
+    assert 'left out 3 match(es)' in captured.err and 'demo_results.json' in captured.err
+    with pytest.raises(SystemExit, match='has no "metrics" dict'):  # named: an error
+        compare_results.main([str(runs / 'demo_results.json')])
 
 
 @pytest.mark.parametrize('change, expected', [

@@ -27,6 +27,7 @@ shows F1 and mAP x 100, as model zoos print them (R^2 and tau keep their scale).
 """
 import argparse
 import glob
+import json
 import os.path as osp
 import sys
 
@@ -85,16 +86,36 @@ def seed_tables(paths, args):
     return sections
 
 
+def _is_results_file(path) -> bool:
+    """A JSON file with a ``metrics`` dict, as tools/test.py writes (not, e.g., the
+    ``demo_results.json`` table that tools/run_demo.py writes beside its work dirs)."""
+    if not path.endswith('.json') or not osp.isfile(path):
+        return False
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and isinstance(record.get('metrics'), dict)
+
+
 def expand(patterns):
     """Files and dirs in the order given; a glob expands floor rows first, then sorted.
-    A pattern that matches nothing is kept as is, so that the error names it."""
+    A glob keeps the results files it matches and the dirs that hold one, and says on
+    stderr which other matches it left out. A pattern that matches nothing is kept as
+    is, so that the error names it."""
     paths = []
     for pattern in patterns:
         matches = []
         if glob.has_magic(pattern):
-            # a glob over work dirs or files: keep results files and dirs that hold one
-            matches = [m for m in glob.glob(pattern) if m.endswith('results.json')
-                       or osp.isfile(osp.join(m, 'results.json'))]
+            found = glob.glob(pattern)
+            matches = [m for m in found if _is_results_file(m)
+                       or _is_results_file(osp.join(m, 'results.json'))]
+            others = sorted(set(found) - set(matches))
+            if others:
+                print(f'compare_results: {pattern}: left out {len(others)} match(es) that '
+                      f'are no results file or work dir holding one: {", ".join(others)}',
+                      file=sys.stderr)
             matches.sort(key=_floor_first)
         paths.extend(matches or [pattern])
     return paths
