@@ -19,7 +19,7 @@ resumability after a kill, and whether the loader keeps a training step busy.
    ViT-B/16 on this CPU costs 1-2 s a frame, see docs/performance.md).
 4. Loader: training pairs (``--clip-frames`` frames per clip, from the frame cache at
    ``--frame-size``) through a ``DataLoader`` with 0, 1 and 2 workers: items/s, items/s
-   per worker, and MB per item, to compare with a model's step time.
+   per worker, and MiB per item, to compare with a model's step time.
 
 Every tool runs as a subprocess; "CPU s" is its CPU time (user + system).
 """
@@ -161,7 +161,7 @@ def table_rows(rows):
         else:  # loader
             rate = r['items'] / r['wall_s']
             out.append(['loader', f'{r["workers"]} workers', f'{r["items"]} pairs', wall,
-                        '-', f'{rate:.1f} pairs/s', f'{r["mb_per_item"]:.1f} MB/pair',
+                        '-', f'{rate:.1f} pairs/s', f'{r["mb_per_item"]:.1f} MiB/pair',
                         f'{rate / max(1, r["workers"]):.1f} pairs/s per worker; '
                         f'{1000 / rate:.0f} ms per pair'])
     return out
@@ -269,7 +269,7 @@ def main(argv=None):
 
     loader_rows(args, data_root, frame_dir, rows)
     table = PrettyTable(['cache', 'run', 'videos / items', 'wall s', 'CPU s',
-                         'frames/s (wall / CPU)', 'disk MB', 'note'])
+                         'frames/s (wall / CPU)', 'disk MiB', 'note'])
     table.align = 'l'
     for row in table_rows(rows):
         table.add_row(row)

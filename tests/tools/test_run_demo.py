@@ -31,6 +31,10 @@ def test_run_demo_prints_one_table_with_four_rows(tiny_synthetic, tmp_path):
     assert rows['BYOV untrained'] != rows['BYOV trained']
     for name in rows:
         assert name in proc.stdout
+    # the note on the time-only floor comes right after the table's last row
+    after_table = proc.stdout.split('BYOV trained')[-1]
+    assert "'time only (t/L)' embeds a frame as its position alone" in after_table
+    assert 'random patch projection' in after_table and 'evaluation_protocol.md' in after_table
     assert (work_dir / 'demo_results.md').read_text().count('\n') >= 6
     # progress on the console, the set-up report (environment, config) in the log files
     assert 'Epoch(train) [1][' in proc.stdout and 'Results written to' in proc.stdout

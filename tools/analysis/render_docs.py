@@ -501,10 +501,10 @@ def render_ae2_scale_cache(results):
             f'{results["frame_size"]}; first builds killed at {results["kill_at"]:.0%} of '
             f'the videos; {_machine_line(results)}. Disk per frame: {", ".join(disk)}.')
     return '\n\n'.join([head, markdown_table(
-        ['cache', 'run', 'videos', 'wall s', 'CPU s', 'frames/s (wall / CPU)', 'disk MB',
+        ['cache', 'run', 'videos', 'wall s', 'CPU s', 'frames/s (wall / CPU)', 'disk MiB',
          'note'], builds), f'Training pairs ({results["clip_frames"]} frames per clip, '
         'two clips) read from the frame cache:', markdown_table(
-        ['loader workers', 'pairs/s', 'pairs/s per worker', 'ms per pair', 'MB per pair'],
+        ['loader workers', 'pairs/s', 'pairs/s per worker', 'ms per pair', 'MiB per pair'],
         loader)])
 
 

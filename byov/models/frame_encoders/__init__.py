@@ -3,10 +3,11 @@
 trainable object-centric one returns ``[B, T, E]``."""
 from .base import BaseFrameEncoder
 from .box_geometry import BoxGeometryEncoder
-from .hf_clip import CLIPVisionEncoder
+from .hf_clip import CLIPVisionEncoder, CLIPWeightsUnavailableError
 from .object_centric import ObjectCentricEncoder
 from .roi_align import roi_align
 from .tiny import TinyPatchEncoder
 
-__all__ = ['BaseFrameEncoder', 'BoxGeometryEncoder', 'CLIPVisionEncoder', 'ObjectCentricEncoder',
-           'TinyPatchEncoder', 'roi_align']
+__all__ = ['BaseFrameEncoder', 'BoxGeometryEncoder', 'CLIPVisionEncoder',
+           'CLIPWeightsUnavailableError', 'ObjectCentricEncoder', 'TinyPatchEncoder',
+           'roi_align']

@@ -1,10 +1,38 @@
 """CLIP's image tower from Hugging Face transformers, frozen."""
+import os.path as osp
 from typing import Optional
 
 import torch
 
 from byov.registry import MODELS
 from .base import BaseFrameEncoder
+
+
+class CLIPWeightsUnavailableError(OSError):
+    """The CLIP tower named by ``pretrained`` could not be loaded (no hub connection and
+    not in the local Hugging Face cache, or a folder without a saved model)."""
+
+
+def _from_pretrained(loader, pretrained: str, local_files_only: bool):
+    """``loader.from_pretrained`` (a transformers CLIP class) with a byov error that says
+    how to get the weights when they cannot be downloaded or found."""
+    try:
+        return loader.from_pretrained(pretrained, local_files_only=local_files_only)
+    except OSError as err:  # transformers' and huggingface_hub's connection/cache errors
+        if osp.isdir(pretrained):
+            raise CLIPWeightsUnavailableError(
+                f'CLIPVisionEncoder: could not load a CLIP vision tower from the folder '
+                f'{pretrained!r} (pretrained): it needs the config.json and weights that '
+                f'save_pretrained writes ({type(err).__name__}: {err})') from err
+        raise CLIPWeightsUnavailableError(
+            f'CLIPVisionEncoder: the weights of {pretrained!r} (pretrained) could not be '
+            'downloaded from the Hugging Face hub or found in the local Hugging Face cache '
+            f'({type(err).__name__}). Fixes: download them once on a machine with internet '
+            '(the cache is HF_HOME, default ~/.cache/huggingface; set HF_HOME to a shared '
+            'cache to use it from other machines); or save the tower with save_pretrained '
+            'and set the frame encoder\'s pretrained to that folder with '
+            'local_files_only=True (docs/own_data.md). Set HF_HUB_OFFLINE=1 to fail at once '
+            'instead of waiting for the connection to time out.') from err
 
 
 @MODELS.register_module()
@@ -32,7 +60,7 @@ class CLIPVisionEncoder(BaseFrameEncoder):
         super().__init__(chunk_size=chunk_size)
         from transformers import CLIPVisionConfig, CLIPVisionModel
         if pretrained is not None:
-            model = CLIPVisionModel.from_pretrained(pretrained, local_files_only=local_files_only)
+            model = _from_pretrained(CLIPVisionModel, pretrained, local_files_only)
         elif config is not None:
             model = CLIPVisionModel(CLIPVisionConfig(**config))
         else:
@@ -58,8 +86,8 @@ class CLIPVisionEncoder(BaseFrameEncoder):
         pretrained = cfg.get('pretrained', 'openai/clip-vit-base-patch16')
         if pretrained is None:
             return CLIPVisionConfig(**(cfg.get('config') or {})).hidden_size
-        return CLIPVisionConfig.from_pretrained(
-            pretrained, local_files_only=cfg.get('local_files_only', False)).hidden_size
+        return _from_pretrained(CLIPVisionConfig, pretrained,
+                                cfg.get('local_files_only', False)).hidden_size
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return self.clip(pixel_values=images).last_hidden_state[:, 1:]  # drop CLS
