@@ -5,10 +5,11 @@ from typing import Optional
 import torch
 
 from byov.registry import MODELS
+from byov.utils.errors import UserInputError
 from .base import BaseFrameEncoder
 
 
-class CLIPWeightsUnavailableError(OSError):
+class CLIPWeightsUnavailableError(UserInputError, OSError):
     """The CLIP tower named by ``pretrained`` could not be loaded (no hub connection and
     not in the local Hugging Face cache, or a folder without a saved model)."""
 
