@@ -76,6 +76,18 @@ def _nested_state_dict(checkpoint):
 
 
 @RUNNERS.register_module()
+class _DropFileClientNotice(logging.Filter):
+    """mmengine's own CheckpointHook and LoggerHook create a ``FileClient`` in every run
+    and log that it "will be deprecated"; nothing a user can act on. This runner's
+    logger drops that one record (other loggers and records are untouched)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith('"FileClient" will be deprecated')
+
+
+_WITHOUT_FILECLIENT_NOTICE = _DropFileClientNotice()
+
+
 class ByovRunner(Runner):
     """mmengine's ``Runner`` with byov's checkpoint loading (see the module docstring).
 
@@ -92,6 +104,7 @@ class ByovRunner(Runner):
         self.checkpoint_load = None
         with closest_name_hints():
             super().__init__(*args, **kwargs)
+        self.logger.addFilter(_WITHOUT_FILECLIENT_NOTICE)
 
     def build_model(self, model):
         """mmengine's, with a config option the model does not take reported as a

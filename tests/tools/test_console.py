@@ -48,6 +48,24 @@ def test_brief_console_runner_keeps_the_report_in_the_log_file(tmp_path, capsys)
     assert 'after set-up' in out and 'a warning' in out
 
 
+def test_byov_runner_drops_only_mmengines_fileclient_notice(tmp_path, capsys):
+    """mmengine's hooks log that "FileClient" will be deprecated in every run; byov's
+    runner drops that record, and only it."""
+    from byov.engine.runner import ByovRunner
+    runner = _runner(ByovRunner, tmp_path, 'fileclient')
+    from mmengine.fileio import FileClient
+    FileClient.infer_client(None, str(tmp_path))  # what the hooks do
+    runner.logger.warning('"FileClient" is mentioned in this other warning')
+    out = capsys.readouterr().out
+    log = open(_log_file(runner)).read()
+    for text in (out, log):
+        assert '"FileClient" will be deprecated' not in text
+        assert '"FileClient" is mentioned in this other warning' in text
+    plain = _runner(Runner, tmp_path, 'plain_fileclient')  # mmengine's runner: unchanged
+    FileClient.infer_client(None, str(tmp_path))
+    assert '"FileClient" will be deprecated' in open(_log_file(plain)).read()
+
+
 def _run_demo():
     spec = importlib.util.spec_from_file_location('run_demo_tool',
                                                   osp.join(ROOT, 'tools', 'run_demo.py'))
