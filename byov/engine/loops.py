@@ -67,7 +67,8 @@ class _EgoExoEvalMixin:
         process, None elsewhere. With ``call_hooks`` the runner's iteration hooks run."""
         records = []
         step = getattr(self.runner.model, f'{self._stage}_step')
-        for idx, data_batch in enumerate(progress_bar(dataloader, desc=split)):
+        bar = progress_bar(dataloader, desc=f'embedding {split}')
+        for idx, data_batch in enumerate(bar):
             if call_hooks:
                 self.runner.call_hook(
                     f'before_{self._stage}_iter', batch_idx=idx, data_batch=data_batch)
