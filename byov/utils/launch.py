@@ -248,14 +248,19 @@ def setup_pin_memory(cfg) -> None:
 
 
 def setup_resume(cfg, resume) -> None:
-    """``--resume`` alone resumes from the latest checkpoint in the work dir;
-    ``--resume PATH`` from that checkpoint."""
+    """``--resume`` alone resumes from the latest checkpoint in the work dir (none there:
+    training starts from scratch, said in a warning); ``--resume PATH`` from that
+    checkpoint (which must exist). Call after the work dir is set."""
     if resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
+        if not osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
+            warnings.warn(f'--resume: {cfg.work_dir} holds no checkpoint to resume from '
+                          '(no last_checkpoint file); training starts from scratch.',
+                          stacklevel=2)
     elif resume is not None:
         if not osp.isfile(resume):
-            raise FileNotFoundError(f'--resume {resume}: no such checkpoint file.')
+            raise CheckpointNotFoundError(f'--resume {resume}: no such checkpoint file.')
         cfg.resume = True
         cfg.load_from = resume
 

@@ -211,3 +211,18 @@ def test_ddp_wrapper_builds_without_a_deprecation_warning(tmp_path):
         assert model(torch.ones(1, 2)).shape == (1, 2)
     finally:
         dist.destroy_process_group()
+
+
+def test_resume_auto_warns_when_the_work_dir_has_no_checkpoint(tmp_path):
+    from byov.utils.errors import CheckpointNotFoundError
+    from byov.utils.launch import setup_resume
+    cfg = Config(dict(work_dir=str(tmp_path)))
+    with pytest.warns(UserWarning, match='holds no checkpoint to resume from'):
+        setup_resume(cfg, 'auto')
+    assert cfg.resume is True and cfg.load_from is None
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        setup_resume(cfg, 'auto')  # a checkpoint to resume from: no warning
+    with pytest.raises(CheckpointNotFoundError, match='--resume nope.pth: no such'):
+        setup_resume(cfg, 'nope.pth')
