@@ -405,6 +405,23 @@ def test_evaluation_speed_table_totals_and_ratios():
     assert paragraphs[2] == 'Checks of this run:\n- kendall: byov vs reference: same'
 
 
+def test_speed_target_sentence():
+    """The budget a target ratio leaves: reference total / target, minus byov's other
+    three tasks."""
+    times = {'reference': [40.0, 14.0, 0.5, 0.5], 'byov': [3.0, 0.3, 0.5, 0.2]}
+    tasks = ('classification', 'retrieval', 'progression', 'kendall')
+    rows = [dict(task=t, impl=i, seconds=times[i][k]) for i in times
+            for k, t in enumerate(tasks)]
+    text = render_docs.render_speed_target(dict(rows=rows), target='25')
+    # 55 s / 25 = 2.2 s; others 1.0 s; budget left 1.2 s; byov 4.0 s = 13.75x
+    assert text == ("In the recorded run the reference's four tasks took 55.0 s, so 25x "
+                    "means 2.20 s for byov's four (it took 4.00 s, 13.8x); retrieval, "
+                    "progression and Kendall's tau take 1.00 s of it, which leaves 1.20 s "
+                    "for classification (it took 3.00 s).")
+    with pytest.raises(render_docs.DocError, match='lacks kendall of byov'):
+        render_docs.render_speed_target(dict(rows=rows[:-1]))
+
+
 def test_soft_dtw_speed_table_medians():
     results = dict(kind='soft_dtw_speed', machine=MACHINE, frames=32, batch=4, dims=128,
                    device='cpu', threads=2, repeats=3, float64_max_rel_diff=1.5e-12,

@@ -376,6 +376,28 @@ def render_evaluation_speed(results, digits='2', implementations=None):
     return text
 
 
+@renderer('speed_target')
+def render_speed_target(results, target='25', impl='byov'):
+    """From an ``evaluation_speed`` run: the wall time ``impl``'s four tasks may take to
+    be ``target`` times faster than the reference's, and what it leaves for
+    classification after the other three tasks."""
+    cell = {(r['task'], r['impl']): r['seconds'] for r in results['rows']}
+    four = ('classification', 'retrieval', 'progression', 'kendall')
+    missing = [(t, i) for t in four for i in ('reference', impl) if (t, i) not in cell]
+    if missing:
+        raise DocError(f'speed_target needs all four tasks of reference and {impl}; the run '
+                       f'lacks {missing[0][0]} of {missing[0][1]}')
+    reference = sum(cell[t, 'reference'] for t in four)
+    budget = reference / float(target)
+    others = sum(cell[t, impl] for t in four[1:])
+    now = sum(cell[t, impl] for t in four)
+    return (f'In the recorded run the reference\'s four tasks took {reference:.1f} s, so '
+            f'{target}x means {budget:.2f} s for {impl}\'s four (it took {now:.2f} s, '
+            f'{reference / now:.1f}x); retrieval, progression and Kendall\'s tau take '
+            f'{others:.2f} s of it, which leaves {budget - others:.2f} s for classification '
+            f'(it took {cell["classification", impl]:.2f} s).')
+
+
 def _three_digits(value):
     """3 significant digits, without an exponent: 0.755, 6.49, 4,060."""
     if abs(value) < 1000:
