@@ -277,15 +277,13 @@ def main(argv=None):
     print(f'load average after: {os.getloadavg()[0]:.1f}')
     if args.results_json:
         sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-        from render_docs import run_header, write_json_atomic
-        record = run_header('ae2_scale_cache', 'benchmarks/ae2_scale_cache.py',
-                            sys.argv[1:] if argv is None else argv, load_before)
-        record.update(videos={k: list(v) for k, v in counts.items()}, total_videos=total,
-                      frames=frames, generate_s=generate_s, render_size=args.size,
-                      frame_size=args.frame_size, clip_frames=args.clip_frames,
-                      kill_at=args.kill_at, rows=rows)
-        write_json_atomic(args.results_json, record)
-        print(f'Results file: {args.results_json}')
+        from render_docs import record_run
+        record_run(args.results_json, 'ae2_scale_cache', 'benchmarks/ae2_scale_cache.py',
+                   sys.argv[1:] if argv is None else argv, load_before,
+                   videos={k: list(v) for k, v in counts.items()}, total_videos=total,
+                   frames=frames, generate_s=generate_s, render_size=args.size,
+                   frame_size=args.frame_size, clip_frames=args.clip_frames,
+                   kill_at=args.kill_at, rows=rows)
     return rows
 
 

@@ -277,12 +277,10 @@ def main(argv=None):
     print(f'load average after: {os.getloadavg()[0]:.2f}')
     if args.results_json:
         sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-        from render_docs import run_header, write_json_atomic
-        record = run_header('feature_cache_throughput', 'benchmarks/feature_cache_throughput.py',
-                            argv, load_before)
-        record.update(device=args.device, threads=args.threads, rows=recorded)
-        write_json_atomic(args.results_json, record)
-        print(f'Results file: {args.results_json}')
+        from render_docs import record_run
+        record_run(args.results_json, 'feature_cache_throughput',
+                   'benchmarks/feature_cache_throughput.py', argv, load_before,
+                   device=args.device, threads=args.threads, rows=recorded)
 
 
 if __name__ == '__main__':

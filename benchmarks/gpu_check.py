@@ -336,12 +336,10 @@ def main(argv=None):
             json.dump(dict(device=where, shape=args.shape, rows=rows), f, indent=1)
     if args.results_json:
         sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-        from render_docs import run_header, write_json_atomic
-        record = run_header('gpu_check', 'benchmarks/gpu_check.py', argv, load_before)
-        record.update(device=where, torch=torch.__version__, shape=name, iters=args.iters,
-                      rows=rows)
-        write_json_atomic(args.results_json, record)
-        print(f'Results file: {args.results_json}')
+        from render_docs import record_run
+        record_run(args.results_json, 'gpu_check', 'benchmarks/gpu_check.py', argv,
+                   load_before, device=where, torch=torch.__version__, shape=name,
+                   iters=args.iters, rows=rows)
     return rows
 
 

@@ -102,15 +102,12 @@ def main(argv=None):
           f'{max_diff:.1e}')
     if args.results_json:
         sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-        from render_docs import run_header, write_json_atomic
-        record = run_header('soft_dtw_speed', 'benchmarks/soft_dtw_speed.py', argv,
-                            load_before)
-        record.update(frames=args.frames, batch=args.batch, dims=args.dims,
-                      device=str(device), threads=torch.get_num_threads(),
-                      repeats=args.repeats, float64_max_rel_diff=max_diff,
-                      seconds=dict(soft_dtw=fast_times, soft_dtw_reference=slow_times))
-        write_json_atomic(args.results_json, record)
-        print(f'Results file: {args.results_json}')
+        from render_docs import record_run
+        record_run(args.results_json, 'soft_dtw_speed', 'benchmarks/soft_dtw_speed.py', argv,
+                   load_before, frames=args.frames, batch=args.batch, dims=args.dims,
+                   device=str(device), threads=torch.get_num_threads(),
+                   repeats=args.repeats, float64_max_rel_diff=max_diff,
+                   seconds=dict(soft_dtw=fast_times, soft_dtw_reference=slow_times))
 
 
 if __name__ == '__main__':

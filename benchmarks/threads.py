@@ -153,10 +153,9 @@ def main(argv=None):
     print(f'Results: {out}')
     if args.results_json:
         sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-        from render_docs import run_header, write_json_atomic
-        header = run_header('threads', 'benchmarks/threads.py', argv, load_before)
-        write_json_atomic(args.results_json, dict(header, **record))
-        print(f'Results file: {args.results_json}')
+        from render_docs import record_run
+        record_run(args.results_json, 'threads', 'benchmarks/threads.py', argv, load_before,
+                   **record)
 
 
 def print_table(record):

@@ -405,6 +405,19 @@ def test_evaluation_speed_table_totals_and_ratios():
     assert paragraphs[2] == 'Checks of this run:\n- kendall: byov vs reference: same'
 
 
+def test_record_run_writes_the_header_then_the_fields(tmp_path, capsys):
+    path = str(tmp_path / 'run.json')
+    render_docs.record_run(path, 'threads', 'benchmarks/threads.py', ['--epochs', '3'],
+                           (1.0, 2.0, 3.0), load_before=(4.0, 5.0, 6.0), runs={'a': []})
+    record = json.load(open(path))
+    assert record['kind'] == 'threads'
+    assert record['produced_by'] == 'python benchmarks/threads.py --epochs 3'
+    assert record['load_before'] == [4.0, 5.0, 6.0] and record['runs'] == {'a': []}
+    assert record['machine']['load_before'] == [1.0, 2.0, 3.0]
+    assert capsys.readouterr().out == f'Results file: {path}\n'
+    assert not any(p.name.endswith('.tmp') for p in tmp_path.iterdir())
+
+
 def test_speed_target_sentence():
     """The budget a target ratio leaves: reference total / target, minus byov's other
     three tasks."""

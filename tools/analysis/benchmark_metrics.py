@@ -293,23 +293,20 @@ def main(argv=None):
     print(f'load average after: {os.getloadavg()[0]:.2f}')
     if args.results_json:
         write_results_json(args.results_json, argv, args, impls, rows, identity, load_before)
-        print(f'Results file: {args.results_json}')
 
 
 def write_results_json(path, argv, args, impls, rows, identity, load_before):
     """The run as a results file (kind ``evaluation_speed``) for render_docs.py."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from render_docs import run_header, write_json_atomic
-    record = run_header('evaluation_speed', 'tools/analysis/benchmark_metrics.py', argv,
-                        load_before)
-    record.update(
+    from render_docs import record_run
+    record_run(
+        path, 'evaluation_speed', 'tools/analysis/benchmark_metrics.py', argv, load_before,
         split=dict(fit_frames=args.fit_frames, fit_videos=args.fit_videos,
                    eval_frames=args.eval_frames, eval_videos=args.eval_videos, dim=args.dim,
                    classes=args.classes, seed=args.seed, separation=args.separation),
         blas_threads=args.blas_threads, implementations=impls,
         rows=[{k: v for k, v in r.items() if k != 'predictions'} for r in rows],
         identity=identity)
-    write_json_atomic(path, record)
 
 
 def _without_option(argv, option):

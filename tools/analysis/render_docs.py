@@ -726,6 +726,17 @@ def run_header(kind, script, argv, load_before):
                              load_after=[round(x, 2) for x in os.getloadavg()]))
 
 
+def record_run(path, kind, script, argv, load_before, /, **fields):
+    """Write a benchmark script's run as the results file ``path`` (atomically): the
+    :func:`run_header` fields, then ``fields`` (which win over them, e.g. a run's own
+    ``load_before``); say where it went."""
+    record = run_header(kind, script, argv, load_before)
+    record.update(fields)
+    write_json_atomic(path, record)
+    print(f'Results file: {path}')
+    return path
+
+
 def run_figures(root=ROOT):
     """Rerun the command of every figure listed in docs/results/figures.json."""
     commands = [fig['command'] for fig in load_results('figures', root)['figures']]
