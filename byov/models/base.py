@@ -201,7 +201,12 @@ class BaseEgoExoModel(BaseModel):
     ``forward(inputs, data_samples, mode)``: ``'loss'`` on training pairs
     ``[B, 2, T, *frame]``, ``'predict'`` on whole videos ``[B, L, *frame]`` (one data
     sample per video comes back with ``embeds``), ``'tensor'`` on either.
+
+    A model that trains on clips sets ``NEEDS_NUM_FRAMES = True``: building it without
+    ``num_frames`` is then an error that says where to set it.
     """
+
+    NEEDS_NUM_FRAMES = False
 
     def __init__(self, stem: dict, num_frames: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
@@ -211,6 +216,11 @@ class BaseEgoExoModel(BaseModel):
                 data_preprocessor or dict(type='EgoExoDataPreprocessor'))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         owner = type(self).__name__
+        if num_frames is None and self.NEEDS_NUM_FRAMES:
+            raise ValueError(f'{owner}: num_frames (frames per training clip) is required: '
+                             'set num_frames at the top of the config (byov.datasets.'
+                             'setup_data, which byov\'s tools run, copies it into '
+                             'model.num_frames) or model.num_frames itself.')
         if num_frames is not None and (isinstance(num_frames, bool)
                                        or not isinstance(num_frames, int) or num_frames < 2):
             raise ValueError(f'{owner}: num_frames (frames per training clip) must be an int '

@@ -52,6 +52,8 @@ class BYOV(BaseEgoExoModel):
     stay the same.
     """
 
+    NEEDS_NUM_FRAMES = True
+
     def __init__(self, stem: dict, backbone: dict, decoder: dict, num_frames: int,
                  self_view_masking: Optional[dict] = dict(type='RandomFrameMasking', ratio=0.4),
                  cross_view_masking: Optional[dict] = dict(type='RandomFrameMasking', ratio=0.8),
@@ -59,11 +61,6 @@ class BYOV(BaseEgoExoModel):
                  reference_second_view_defect: bool = False,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
-        if num_frames is None:
-            raise ValueError('BYOV: num_frames (frames per training clip) is required: '
-                             'set num_frames at the top of the config (byov.datasets.'
-                             'setup_data, which byov\'s tools run, copies it into '
-                             'model.num_frames) or model.num_frames itself.')
         # widths typed once: the frame encoder's (D) and the backbone's embed_dims (E)
         width = self.stem.frame_width
         backbone = follow_width(backbone, 'in_channels', width, 'backbone', 'BYOV',

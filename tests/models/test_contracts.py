@@ -3,7 +3,7 @@ clip length is set once (model.num_frames) and refused when it differs, and "cau
 restricts the decoder only."""
 import pytest
 import torch
-from models_testutils import model_cfg
+from models_testutils import model_cfg, weight_free
 from torch import nn
 
 from byov.models import BaseMaskedDecoder, BaseTemporalEncoder
@@ -207,3 +207,18 @@ def test_predictions_are_typed_samples_with_one_embedding_per_frame():
         out.embeds = out.embeds[:19]
     with pytest.raises(ValueError, match='gt_labels .* must be integer labels'):
         EgoExoDataSample(gt_labels=torch.zeros(4).numpy())
+
+
+@pytest.mark.parametrize('name, needs', [('byov_tiny', True), ('ae2_tcc', True),
+                                         ('frozen_features_tiny', False)])
+def test_models_that_train_on_clips_require_num_frames(name, needs):
+    """BaseEgoExoModel asks for num_frames where the model trains on clips
+    (NEEDS_NUM_FRAMES) and names where to set it; the frozen-feature baseline does not."""
+    cfg = weight_free(model_cfg(name, num_frames=None))
+    if not needs:
+        cfg.pop('num_frames')  # the baseline takes no clip length at all
+        with pytest.raises(ValueError, match=r'num_frames \(frames per training clip\) is '
+                           'required: set num_frames at the top of the config'):
+            MODELS.build(cfg)
+    else:
+        assert MODELS.build(cfg).num_frames is None  # nothing to train

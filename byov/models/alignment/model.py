@@ -43,14 +43,11 @@ class AlignmentModel(BaseEgoExoModel):
         init_cfg (dict | None): mmengine initialisation config.
     """
 
+    NEEDS_NUM_FRAMES = True
+
     def __init__(self, stem: dict, backbone: Optional[dict], loss: dict, num_frames: int,
                  data_preprocessor=None, init_cfg: Optional[dict] = None):
         super().__init__(stem, num_frames, data_preprocessor, init_cfg)
-        if num_frames is None:
-            raise ValueError('AlignmentModel: num_frames (frames per training clip) is '
-                             'required: set num_frames at the top of the config '
-                             '(byov.datasets.setup_data, which byov\'s tools run, '
-                             'copies it into model.num_frames) or model.num_frames.')
         if backbone:  # in_channels left unset follows the stem's width
             backbone = follow_width(backbone, 'in_channels', self.stem.frame_width,
                                     'backbone', 'AlignmentModel', 'frame encoder width')
