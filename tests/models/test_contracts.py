@@ -215,10 +215,10 @@ def test_models_that_train_on_clips_require_num_frames(name, needs):
     """BaseEgoExoModel asks for num_frames where the model trains on clips
     (NEEDS_NUM_FRAMES) and names where to set it; the frozen-feature baseline does not."""
     cfg = weight_free(model_cfg(name, num_frames=None))
-    if not needs:
-        cfg.pop('num_frames')  # the baseline takes no clip length at all
+    if needs:
         with pytest.raises(ValueError, match=r'num_frames \(frames per training clip\) is '
                            'required: set num_frames at the top of the config'):
             MODELS.build(cfg)
     else:
+        cfg.pop('num_frames')  # the baseline takes no clip length at all
         assert MODELS.build(cfg).num_frames is None  # nothing to train
