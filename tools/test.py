@@ -16,7 +16,7 @@ import os
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import check_data_available, setup_data
-from byov.engine.runner import BriefConsoleRunner, ByovRunner
+from byov.engine.runner import build_runner
 from byov.utils import setup_tool_process
 from byov.utils.launch import (add_launch_arguments, check_checkpoint_file,
                                exit_on_input_errors, finish_distributed, parse_launch_args,
@@ -116,7 +116,7 @@ def main():
     check_data_available(cfg)  # before the (slow) model build
     threads = setup_threads(cfg)  # after merge_args dropped the training loaders
     # weights-only, key-checked loading; --brief-console: the set-up report in the log only
-    runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
+    runner = build_runner(cfg, args.brief_console)  # the config's runner_type
     runner.logger.info(threads)
     runner.test()
     finish_distributed()  # every rank ends together, exits 0 here

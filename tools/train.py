@@ -8,7 +8,7 @@ import argparse
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import TRAIN_LOADER_KEYS, check_data_available, setup_data
-from byov.engine.runner import BriefConsoleRunner, ByovRunner
+from byov.engine.runner import build_runner
 from byov.utils import setup_tool_process
 from byov.utils.launch import (add_launch_arguments, exit_on_input_errors,
                                finish_distributed, parse_launch_args,
@@ -81,7 +81,7 @@ def main():
     check_data_available(cfg, TRAIN_LOADER_KEYS)  # before the (slow) model build
     threads = setup_threads(cfg)
     # weights-only, key-checked loading; --brief-console: the set-up report in the log only
-    runner = (BriefConsoleRunner if args.brief_console else ByovRunner).from_cfg(cfg)
+    runner = build_runner(cfg, args.brief_console)  # the config's runner_type
     runner.logger.info(threads)
     if runner.distributed:
         # every rank says it is there (mmengine's logger speaks on rank 0 only)

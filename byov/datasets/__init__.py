@@ -8,7 +8,8 @@ import importlib
 
 from . import transforms  # noqa: F401  (registers the transforms)
 from .ae2 import VideoRecord, load_labels, load_split, scan_split
-from .config_utils import check_data_available, check_data_roots, setup_data
+from .config_utils import (check_config, check_data_available, check_data_roots,
+                           setup_data)
 from .frame_cache import FrameCache, decode_video
 from .integrity import DatasetProblemsError, Problem, probe_video
 from .pair_dataset import EgoExoPairDataset
@@ -17,7 +18,8 @@ from .video_dataset import EgoExoVideoDataset
 
 __all__ = ['VideoRecord', 'load_labels', 'load_split', 'FrameCache', 'decode_video',
            'EgoExoPairDataset', 'EgoExoVideoDataset', 'EpochAwareSampler', 'scan_split',
-           'setup_data', 'check_data_roots', 'check_data_available', 'Problem',
+           'setup_data', 'check_config', 'check_data_roots', 'check_data_available',
+           'Problem',
            'DatasetProblemsError', 'probe_video']
 
 

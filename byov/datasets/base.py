@@ -97,11 +97,10 @@ class EgoExoBaseDataset(BaseDataset):
                                 ('frame_size', frame_size)) if v is None]
         if unset:
             raise ValueError(
-                f'{type(self).__name__}(split={split!r}): {", ".join(unset)} not set. The '
-                'ego-exo dataset bases leave them None in the loaders and take them from '
-                'the top of the config: run through byov\'s tools, or call '
-                'byov.datasets.setup_data(cfg) before building the Runner (or set them '
-                'in the dataset).')
+                f'{type(self).__name__}(split={split!r}): {", ".join(unset)} not set in '
+                'this loader\'s dataset config. Write them into every loader, as the '
+                'dataset configs in configs/_base_/datasets/ do (synthetic_egoexo.py: '
+                'data_settings), or pass --data-root / --cache-dir to byov\'s tools.')
         if label_length_mismatch not in MISMATCH_MODES:
             raise ValueError(f'label_length_mismatch must be one of {MISMATCH_MODES}, '
                              f'got {label_length_mismatch!r}.')

@@ -26,7 +26,7 @@ from byov.box_inputs import BOX_COLUMNS
 from .ae2 import _LabelUnpickler as _DataUnpickler  # containers, numbers, numpy arrays
 
 BOX_FILE = 'det_bounding_box.pickle'
-# the pipeline steps that read it; setup_data points their box_file=None at <data_root>/BOX_FILE
+# the pipeline steps that read it (box_file=None: <data_root>/BOX_FILE of their dataset)
 BOX_LOADERS = ('LoadClipBoxes', 'LoadVideoBoxes')
 CONFIDENCE_COLUMN = 4
 CONTACT_COLUMN = 5

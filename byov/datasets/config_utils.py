@@ -1,20 +1,23 @@
-"""The datasets a config describes: where they are set, and checks before a run.
+"""The datasets a config describes: options of byov's tools, and checks before a run.
 
-The ego-exo dataset bases (``configs/_base_/datasets/egoexo.py``) put the settings every
-loader shares at the top of the config: ``data_root``, ``layout``, ``cache_dir``,
-``frame_size`` and ``num_frames`` (frames per training clip). :func:`setup_data`, which
-every byov tool runs on a config, copies them into each loader that does not set its
-own, applies ``--data-root`` / ``--cache-dir`` to every loader, and refuses loaders that
-read different data roots.
+A shipped config is complete: every loader names its data root, layout, cache dir, frame
+size and pipeline, so mmengine's ``Runner.from_cfg`` runs it as written
+(``configs/_base_/datasets/synthetic_egoexo.py`` shows the lines that do it).
 
-One more top-level option switches the whole config to the frozen-feature cache
-(:mod:`byov.datasets.feature_cache`): ``feature_cache = dict(mode='exact')`` (or
-``'compact'``; ``cache_dir`` optional). :func:`setup_data` then describes the features by
-the model's own frozen parts, gives every loader that ``feature_cache``, makes its
-pipeline read features instead of frames and sets the model's ``input_type``.
+- :func:`setup_data`, which byov's tools run, applies their conveniences as plain merges
+  (``--data-root`` / ``--cache-dir`` set every loader), and fills, with a warning, what a
+  config written for earlier byov versions left to be filled from its top-level values
+  (:func:`fill_from_top_level`: ``data_root``, ``layout``, ``cache_dir``,
+  ``frame_size``, ``num_frames``, ``context_frames``, ``progression_append_time``,
+  ``feature_cache = dict(mode=...)``).
+- :func:`check_config` refuses a config that leaves such values unfilled, or whose
+  loaders read different data roots, or whose model is built for another clip length
+  than its training clips; :class:`~byov.engine.ByovRunner` runs it before building
+  anything, whoever builds the runner.
 """
 import copy
 import os.path as osp
+import warnings
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from byov.registry import DATASETS
@@ -79,50 +82,169 @@ def iter_loaders(cfg, keys: Sequence[str] = LOADER_KEYS,
 
 def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = None,
                check_roots: bool = True, used: Sequence[str] = USED_LOADER_KEYS) -> None:
-    """Make every loader of ``cfg`` read the data the config (or the command line) says.
+    """The data options of byov's tools, applied to ``cfg`` in place.
 
     1. ``data_root`` / ``cache_dir`` given here (``--data-root`` / ``--cache-dir``) set
-       every loader and the top-level keys;
-    2. each top-level key of :data:`SHARED_KEYS`, and ``num_frames`` for a
-       ``SampleClipFrames`` step without its own, fills the loaders that lack it;
-       ``num_frames`` also fills ``model.num_frames`` when the model config has it None;
-       a top-level ``context_frames`` dict fills the ``LoadClipFromCache`` /
-       ``LoadVideoFromCache`` steps with the keys they lack;
-    3. the dataset's protocol option ``progression_append_time`` sets ``append_time``
-       of the reference-variant ``PhaseProgressionMetric``\ s that leave it unset;
-    4. a top-level ``feature_cache`` switches the config to cached features
-       (:func:`setup_feature_cache`);
-    5. :func:`check_data_roots` refuses loaders that read different data roots
-       among the loaders ``used`` by the run (``check_roots=False``: for a tool that
-       reads one loader only).
-
-    A box loader (``LoadClipBoxes``, ``LoadVideoBoxes``) without a ``box_file`` reads its
-    dataset's ``<data_root>/det_bounding_box.pickle`` (after step 1, so ``--data-root``
-    moves the boxes with the data).
+       every loader and the top-level keys (a plain merge: a shipped config is complete);
+    2. loaders that do not hold the config's top-level values (left unset by configs of
+       earlier byov versions, or a top-level value changed after the loaders were
+       written, e.g. ``--cfg-options frame_size=112``) get them
+       (:func:`fill_from_top_level`), with a warning naming each key: mmengine's Runner
+       refuses such a config (:func:`check_config`), so it runs only through byov's
+       tools until the values are written into the loaders;
+    3. :func:`check_data_roots` refuses loaders that read different data roots among
+       the loaders ``used`` by the run (``check_roots=False``: for a tool that reads one
+       loader only).
     """
+    apply_data_options(cfg, data_root, cache_dir)
+    filled = fill_from_top_level(cfg)
+    if filled:
+        warnings.warn(
+            'This config\'s loaders did not hold its top-level values (left unset, as in '
+            'configs of earlier byov versions, or a top-level value changed after the '
+            f'loaders were written); byov\'s tools set {_listing(filled)} from them. '
+            'mmengine\'s Runner (and mim, and your own scripts) refuse such a config: '
+            'write the values into the loaders (docs/own_data.md shows how).',
+            stacklevel=2)
+    if check_roots:
+        check_data_roots(cfg, used)
+
+
+def apply_data_options(cfg, data_root: Optional[str] = None,
+                       cache_dir: Optional[str] = None) -> None:
+    """``--data-root`` / ``--cache-dir``: set the value in every loader's dataset (and at
+    the top of the config). A feature cache keeps its own ``cache_dir`` (the features'
+    folder); box files follow the data root by themselves (``box_file=None``)."""
     overrides = {k: v for k, v in (('data_root', data_root), ('cache_dir', cache_dir))
                  if v is not None}
     for key, value in overrides.items():
         cfg[key] = value
     for _, dataset in iter_loaders(cfg):
         dataset.update(overrides)
-        for key in SHARED_KEYS:
-            if dataset.get(key) is None and cfg.get(key) is not None:
-                dataset[key] = cfg[key]
-        for step in dataset.get('pipeline') or ():
-            _fill_box_file(step, dataset)
-            if (isinstance(step, dict) and step.get('type') == 'SampleClipFrames'
-                    and step.get('num_frames') is None and cfg.get('num_frames')):
-                step['num_frames'] = cfg['num_frames']
-            _fill_context(step, cfg.get(CONTEXT_KEY))
+
+
+def fill_from_top_level(cfg) -> List[str]:
+    """Make the loaders read the config's top-level values; returns the dotted names of
+    what changed (empty for a complete, consistent config).
+
+    A top-level value of :data:`SHARED_KEYS` (and ``num_frames``) fills each loader that
+    leaves it None (configs of earlier byov versions), and replaces the loaders' value
+    where no loader reads the top-level one: it was changed after the loaders were
+    written (``--cfg-options frame_size=112``), so the config's word is the top-level
+    value. A loader that deliberately differs from the others keeps its value, and with
+    ``allow_mixed_data_roots`` data roots are only filled. ``num_frames`` concerns the
+    ``SampleClipFrames`` steps and ``model.num_frames``. A top-level ``context_frames``
+    dict fills the ``LoadClipFromCache`` / ``LoadVideoFromCache`` steps with the keys
+    they lack; ``progression_append_time`` sets ``append_time`` of the
+    reference-variant ``PhaseProgressionMetric``\ s that leave it unset (and refuses one
+    that says otherwise); a top-level ``feature_cache`` switches the config to cached
+    features (:func:`setup_feature_cache`).
+    """
+    before = _plain(copy.deepcopy(_plain(cfg)))
+    datasets = [dataset for _, dataset in iter_loaders(cfg)]
+    for key in SHARED_KEYS:
+        mixed = key == 'data_root' and cfg.get(MIXED_ROOTS_KEY, False)
+        _fill([(d, key) for d in datasets], cfg.get(key), replace_stale=not mixed)
+    steps = [step for d in datasets for step in d.get('pipeline') or ()
+             if isinstance(step, dict)]
+    clips = [(step, 'num_frames') for step in steps if step.get('type') == 'SampleClipFrames']
     model = cfg.get('model')
-    if (isinstance(model, dict) and 'num_frames' in model and model['num_frames'] is None
-            and cfg.get('num_frames')):
-        model['num_frames'] = cfg['num_frames']  # the clip length, set once
+    if isinstance(model, dict) and 'num_frames' in model:
+        stale = _fill(clips, cfg.get('num_frames'))
+        if model['num_frames'] is None or stale:
+            _fill([(model, 'num_frames')], cfg.get('num_frames'))
+    else:
+        _fill(clips, cfg.get('num_frames'))
+    for step in steps:
+        _fill_context(step, cfg.get(CONTEXT_KEY))
     _setup_protocol(cfg)
     setup_feature_cache(cfg)
-    if check_roots:
-        check_data_roots(cfg, used)
+    return _changed_paths(before, _plain(cfg))
+
+
+def _fill(places: Sequence[Tuple[dict, str]], value, replace_stale: bool = True) -> bool:
+    """Set ``node[key] = value`` where it is None; with ``replace_stale``, everywhere
+    when no place holds ``value`` (a stale set). Returns whether the set was stale."""
+    if value is None or not places:
+        return False
+    held = [_plain(node.get(key)) for node, key in places]
+    stale = (replace_stale and _plain(value) not in held
+             and any(v is not None for v in held))
+    for node, key in places:
+        if node.get(key) is None or stale:
+            node[key] = value
+    return stale
+
+
+def unfilled_settings(cfg) -> List[str]:
+    """What :func:`fill_from_top_level` would change in ``cfg`` (left unchanged)."""
+    return fill_from_top_level(copy.deepcopy(_plain(cfg)))
+
+
+def check_config(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
+    """Refuse, before anything is built, a config that mmengine's Runner would run wrongly
+    or fail on late: settings left to be filled from top-level values
+    (:func:`unfilled_settings`), loaders that read different data roots
+    (:func:`check_data_roots`), or a model built for another clip length than its
+    training clips (:func:`check_clip_length`)."""
+    unfilled = unfilled_settings(cfg)
+    if unfilled:
+        raise DataConfigError(
+            f'In this config, {_listing(unfilled)} do not hold the top-level values '
+            '(data_root, cache_dir, frame_size, num_frames, ...): left unset, as in '
+            'configs of earlier byov versions, or the top-level value was changed after '
+            'the loaders were written (e.g. --cfg-options data_root=...). byov\'s tools '
+            'write top-level values into the loaders; mmengine\'s Runner does not. Pass '
+            '--data-root / --cache-dir to byov\'s tools, or write the values into the '
+            'loaders and the model, as '
+            'configs/_base_/datasets/synthetic_egoexo.py does (docs/own_data.md), or run '
+            'it through tools/train.py / tools/test.py, which fill them with a warning.')
+    check_data_roots(cfg, used)
+    check_clip_length(cfg)
+
+
+def check_clip_length(cfg) -> None:
+    """Refuse a model whose ``num_frames`` differs from the training clips' length
+    (``SampleClipFrames.num_frames`` of the train loader): its positional table and
+    masks are built for the one, the clips come with the other."""
+    model = cfg.get('model')
+    model_frames = model.get('num_frames') if isinstance(model, dict) else None
+    loader = cfg.get('train_dataloader')
+    dataset = loader.get('dataset') if isinstance(loader, dict) else None
+    steps = (dataset or {}).get('pipeline') or ()
+    lengths = [s.get('num_frames') for s in steps
+               if isinstance(s, dict) and s.get('type') == 'SampleClipFrames']
+    if model_frames is None or not lengths or lengths[0] is None:
+        return
+    if lengths[0] != model_frames:
+        raise DataConfigError(
+            f'model.num_frames={model_frames}, but the train loader samples clips of '
+            f'{lengths[0]} frames (SampleClipFrames.num_frames): the model is built for '
+            'the clip length it trains on. Set both to the same value (the configs read '
+            'the dataset config\'s with num_frames={{_base_.num_frames}}).')
+
+
+def _changed_paths(before, after, path: str = '') -> List[str]:
+    """Dotted names where two plain config trees differ (list items as ``[i]``)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed = []
+        for key in list(before) + [k for k in after if k not in before]:
+            sub = f'{path}.{key}' if path else str(key)
+            if key not in before or key not in after:
+                changed.append(sub)
+            else:
+                changed += _changed_paths(before[key], after[key], sub)
+        return changed
+    if (isinstance(before, (list, tuple)) and isinstance(after, (list, tuple))
+            and len(before) == len(after)):
+        return [p for i, (x, y) in enumerate(zip(before, after))
+                for p in _changed_paths(x, y, f'{path}[{i}]')]
+    return [] if before == after else [path]
+
+
+def _listing(paths: Sequence[str], most: int = 6) -> str:
+    shown = ', '.join(paths[:most])
+    return shown + (f' and {len(paths) - most} more' if len(paths) > most else '')
 
 
 def _fill_context(step, context: Optional[dict]) -> None:
@@ -130,14 +252,6 @@ def _fill_context(step, context: Optional[dict]) -> None:
     if context and isinstance(step, dict) and step.get('type') in FEATURE_STEPS:
         for key, value in context.items():
             step.setdefault(key, value)
-
-
-def _fill_box_file(step, dataset: dict) -> None:
-    """``box_file=None`` of a box-loading pipeline step -> ``<data_root>/<BOX_FILE>``."""
-    from .boxes import BOX_FILE, BOX_LOADERS
-    if (isinstance(step, dict) and step.get('type') in BOX_LOADERS
-            and step.get('box_file') is None and dataset.get('data_root')):
-        step['box_file'] = osp.join(dataset['data_root'], BOX_FILE)
 
 
 def _setup_protocol(cfg) -> None:
@@ -151,9 +265,16 @@ def _setup_protocol(cfg) -> None:
         metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
         for metric in metrics:
             if (isinstance(metric, dict) and metric.get('type') == 'PhaseProgressionMetric'
-                    and metric.get('variant', 'reference') == 'reference'
-                    and metric.get('append_time') is None):
-                metric['append_time'] = bool(append_time)
+                    and metric.get('variant', 'reference') == 'reference'):
+                if metric.get('append_time') is None:
+                    metric['append_time'] = bool(append_time)
+                elif bool(metric['append_time']) != bool(append_time):
+                    raise DataConfigError(
+                        f'{PROTOCOL_KEY} = {append_time!r} at the top of the config, but '
+                        f'{key} has PhaseProgressionMetric(append_time='
+                        f'{metric["append_time"]!r}); set append_time in the metric '
+                        f'(configs/_base_/datasets/ae2_pour_liquid.py) and drop '
+                        f'{PROTOCOL_KEY}.')
 
 
 def setup_feature_cache(cfg) -> None:

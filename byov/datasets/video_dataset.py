@@ -32,4 +32,5 @@ class EgoExoVideoDataset(EgoExoBaseDataset):
         results = self.get_data_info(idx)
         results['frame_cache'] = self.frame_cache
         results['feature_cache'] = self.feature_cache
+        results['data_root'] = self.data_root
         return self.pipeline(results)

@@ -20,6 +20,7 @@ from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 from torch.utils.data import DataLoader
 
+from byov.datasets.config_utils import MIXED_ROOTS_KEY, DataConfigError
 from byov.engine.provenance import dataset_provenance, runner_provenance, temporal_crop_of
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
@@ -27,6 +28,20 @@ from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
 from byov.evaluation.metrics.base import COLLECT_DEVICE
 from byov.registry import LOOPS
 from byov.utils.progress import progress_bar
+
+
+def _check_same_data_root(eval_dataset, fit_dataset, allowed: bool, loop: str) -> None:
+    """Refuse a fit split read from another dataset than the eval split (whichever
+    runner built the loop): classifiers fitted on one dataset, scored on another."""
+    roots = [getattr(d, 'data_root', None) for d in (eval_dataset, fit_dataset)]
+    if allowed or None in roots or osp.normpath(roots[0]) == osp.normpath(roots[1]):
+        return
+    raise DataConfigError(
+        f'{loop}: the eval split is read from {roots[0]} but the fit split '
+        f'(fit_dataloader) from {roots[1]}; the evaluation would fit its classifiers on one '
+        'dataset and score them on another. Set the same data_root in both loaders (byov\'s '
+        f'tools: --data-root DIR sets all); if the mix is deliberate, set '
+        f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 
 class _EgoExoEvalMixin:
@@ -55,6 +70,8 @@ class _EgoExoEvalMixin:
         if isinstance(fit_dataloader, dict):
             fit_dataloader = runner.build_dataloader(fit_dataloader, seed=runner.seed)
         self.fit_dataloader = fit_dataloader
+        _check_same_data_root(self.dataloader.dataset, fit_dataloader.dataset,
+                              runner.cfg.get(MIXED_ROOTS_KEY, False), type(self).__name__)
         self.save_embeddings = save_embeddings
         self.results_file = results_file or self._results_file
         self.dump_file = dump_file

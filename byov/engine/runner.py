@@ -1,7 +1,17 @@
-"""``ByovRunner``: mmengine's Runner, loading checkpoints safely and strictly.
+"""``ByovRunner``: mmengine's Runner, checking the config first and loading checkpoints
+safely and strictly.
 
-byov's tools build this runner (``ByovRunner.from_cfg(cfg)``; it is also registered in
-byov's ``RUNNERS``). Compared with mmengine's Runner, for ``load_from`` and ``--resume``:
+Registered in byov's ``RUNNERS``; the default runtime (``configs/_base_/
+default_runtime.py``) sets ``runner_type = 'byov.ByovRunner'``, so every entry point that
+honours ``runner_type`` builds it: byov's tools, mmaction2's ``tools/train.py`` and
+``mim train mmaction``, and ``RUNNERS.build(cfg)`` in a script. (``Runner.from_cfg(cfg)``
+builds mmengine's own Runner whatever the config says; ``ByovRunner.from_cfg(cfg)``
+builds this one.)
+
+Before building anything it runs :func:`byov.datasets.check_config`: a config that
+leaves settings unfilled, mixes data roots or builds the model for another clip length
+than it trains on is refused with one message. Compared with mmengine's Runner, for
+``load_from`` and ``--resume``:
 
 - the file is loaded weights-only from any scheme (:func:`byov.utils.checkpoint.
   load_checkpoint`): a checkpoint never runs code unless the user opts in;
@@ -24,6 +34,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from byov.datasets.config_utils import check_config
 from byov.registry import RUNNERS, config_option_error, unknown_type_error
 from byov.utils.checkpoint import CheckpointFormatError, load_checkpoint
 from byov.utils.checkpoint_keys import match_state_dict
@@ -75,7 +86,6 @@ def _nested_state_dict(checkpoint):
     return state_dict
 
 
-@RUNNERS.register_module()
 class _DropFileClientNotice(logging.Filter):
     """mmengine's own CheckpointHook and LoggerHook create a ``FileClient`` in every run
     and log that it "will be deprecated"; nothing a user can act on. This runner's
@@ -88,6 +98,7 @@ class _DropFileClientNotice(logging.Filter):
 _WITHOUT_FILECLIENT_NOTICE = _DropFileClientNotice()
 
 
+@RUNNERS.register_module()
 class ByovRunner(Runner):
     """mmengine's ``Runner`` with byov's checkpoint loading (see the module docstring).
 
@@ -102,6 +113,7 @@ class ByovRunner(Runner):
         self._load_mode = 'strict'
         self._resuming = False
         self.checkpoint_load = None
+        check_config(_config_of(args, kwargs))  # before the (slow) builds
         with closest_name_hints():
             super().__init__(*args, **kwargs)
         self.logger.addFilter(_WITHOUT_FILECLIENT_NOTICE)
@@ -173,6 +185,19 @@ class ByovRunner(Runner):
         return checkpoint
 
 
+def _config_of(args, kwargs) -> dict:
+    """The config a Runner is built from: ``cfg`` (``from_cfg`` passes the whole config),
+    with the loaders, loops, evaluators and model given as arguments."""
+    names = ('model', 'work_dir', 'train_dataloader', 'val_dataloader',
+             'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg')
+    given = dict(zip(names, args), **kwargs)
+    cfg = given.get('cfg') or {}
+    config = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
+    config.update({k: v for k, v in given.items() if k in names and v is not None})
+    return config
+
+
+@RUNNERS.register_module()
 class BriefConsoleRunner(ByovRunner):
     """:class:`ByovRunner` whose console skips the set-up report (``--brief-console``).
 
@@ -205,3 +230,33 @@ class BriefConsoleRunner(ByovRunner):
 def _console_handlers(logger: logging.Logger) -> list:
     return [h for h in logger.handlers
             if type(h) is logging.StreamHandler]  # not its FileHandler subclass
+
+
+def build_runner(cfg, brief_console: bool = False) -> Runner:
+    """The runner ``cfg`` asks for, as mmaction2's tools build it: its ``runner_type``
+    (looked up in the config's default scope; byov's configs say ``'byov.ByovRunner'``),
+    or :class:`ByovRunner` when it names none. ``brief_console`` swaps ``ByovRunner`` for
+    :class:`BriefConsoleRunner` (``--brief-console``); another runner type keeps its
+    console, with a warning."""
+    from mmengine.registry import RUNNERS as ROOT_RUNNERS
+    runner_type = cfg.get('runner_type')
+    if runner_type is None:
+        runner_cls = ByovRunner
+    elif isinstance(runner_type, str):
+        with ROOT_RUNNERS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+            runner_cls = registry.get(runner_type)
+        if runner_cls is None:
+            missing = KeyError(f'{runner_type} is not in the {registry.scope}::'
+                               f'{registry.name} registry')
+            raise unknown_type_error(missing, registry) or missing
+    else:
+        runner_cls = runner_type
+    if brief_console:
+        if runner_cls is ByovRunner:
+            runner_cls = BriefConsoleRunner
+        elif not issubclass(runner_cls, BriefConsoleRunner):
+            print_log(f'--brief-console: the config\'s runner_type {runner_type!r} is not '
+                      'ByovRunner; it logs its set-up to the console as it does.',
+                      logger='current', level=logging.WARNING)
+    return runner_cls.from_cfg(cfg)
+

@@ -1,4 +1,12 @@
 default_scope = 'byov'
+# byov's registries, for entry points that do not import byov themselves (mmengine's
+# Runner in a script, mmaction2's tools/train.py, mim train mmaction)
+custom_imports = dict(imports=['byov.registry'], allow_failed_imports=False)
+# byov's runner (byov.engine.ByovRunner): checks the config before building, loads
+# checkpoints weights-only and key-checked, records provenance in results.json. Entry
+# points that honour runner_type build it (byov's and mmaction2's tools, mim,
+# RUNNERS.build(cfg)); mmengine's Runner.from_cfg(cfg) builds its plain Runner.
+runner_type = 'byov.ByovRunner'
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),

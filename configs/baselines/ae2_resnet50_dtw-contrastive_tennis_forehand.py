@@ -10,4 +10,24 @@ _base_ = [
 model = dict(
     num_frames={{_base_.num_frames}},
     loss=dict(num_subset=10, ratio=4, cyclic=False))
-train_dataloader = dict(batch_size=2)
+# The frame loaders give every frame with its context (the model base's context_frames)
+context_steps = {{_base_.context_frames.num_context_steps}}
+context_stride = {{_base_.context_frames.context_stride}}
+train_pipeline = [
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='LoadClipFromCache', num_context_steps=context_steps,
+         context_stride=context_stride),
+    dict(type='PackEgoExoInputs'),
+]
+video_pipeline = [
+    dict(type='LoadVideoFromCache', num_context_steps=context_steps,
+         context_stride=context_stride),
+    dict(type='PackEgoExoInputs'),
+]
+train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=video_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=video_pipeline))
+fit_dataloader = dict(dataset=dict(pipeline=video_pipeline))
+val_cfg = dict(fit_dataloader=fit_dataloader)
+test_cfg = dict(fit_dataloader=fit_dataloader)
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -10,3 +10,4 @@ model = dict(
     num_frames={{_base_.num_frames}},
     # AE2's best Break Eggs setting (30 frames, ratio 1)
     loss=dict(num_subset=30, ratio=1, cyclic=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -10,3 +10,4 @@ model = dict(
     num_frames={{_base_.num_frames}},
     # AE2's Pour Liquid setting (16 frames, ratio 2, cyclic)
     loss=dict(num_subset=16, ratio=2, cyclic=True))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

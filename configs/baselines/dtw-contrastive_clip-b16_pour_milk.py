@@ -10,3 +10,4 @@ model = dict(
     num_frames={{_base_.num_frames}},
     # AE2 trained Pour Milk with plain soft-DTW; AE2's command-line defaults here
     loss=dict(num_subset=4, ratio=1.0, cyclic=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

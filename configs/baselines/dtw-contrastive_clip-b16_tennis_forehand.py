@@ -10,3 +10,4 @@ model = dict(
     num_frames={{_base_.num_frames}},
     # AE2's Tennis Forehand setting (10 frames, ratio 4)
     loss=dict(num_subset=10, ratio=4, cyclic=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

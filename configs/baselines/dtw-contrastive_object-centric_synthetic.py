@@ -32,3 +32,4 @@ model = dict(
     backbone=None,
     # half of the 16-frame clip in the subset (Break Eggs: 30 of 32)
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

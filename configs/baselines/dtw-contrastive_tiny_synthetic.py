@@ -15,3 +15,4 @@ model = dict(
     backbone=dict(in_channels=128, embed_dims=128, num_layers=4, num_heads=8),
     # half of the 16-frame clip in the subset (Break Eggs: 30 of 32)
     loss=dict(num_subset=8, ratio=1.0, cyclic=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

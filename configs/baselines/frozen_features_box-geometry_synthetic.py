@@ -10,3 +10,4 @@ model = dict(
     type='FrameFeatureBaseline',
     data_preprocessor={{_base_.model.data_preprocessor}},
     stem={{_base_.model.stem}})
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -5,3 +5,4 @@ _base_ = [
     '../_base_/models/frozen_features_clip-b16.py', '../_base_/datasets/ae2_break_eggs.py',
     '../_base_/default_runtime.py'
 ]
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

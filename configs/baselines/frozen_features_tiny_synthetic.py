@@ -5,3 +5,4 @@ _base_ = [
     '../_base_/models/frozen_features_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
     '../_base_/default_runtime.py'
 ]
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -12,3 +12,4 @@ model = dict(
     stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
     backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),
 )
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

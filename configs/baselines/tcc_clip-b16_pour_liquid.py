@@ -7,3 +7,4 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(num_frames={{_base_.num_frames}})
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

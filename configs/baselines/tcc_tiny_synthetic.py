@@ -13,3 +13,4 @@ model = dict(
         _delete_=True,
         type='TinyPatchEncoder', embed_dims=128, patch_size=8, input_size=64, seed=0)),
     backbone=dict(in_channels=128, embed_dims=128, num_layers=4, num_heads=8))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

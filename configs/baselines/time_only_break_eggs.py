@@ -2,3 +2,4 @@
 #   python tools/test.py configs/baselines/time_only_break_eggs.py none
 _base_ = ['../_base_/datasets/ae2_break_eggs.py', '../_base_/default_runtime.py']
 model = dict(type='TimeOnlyBaseline', encoding='scalar')
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -16,3 +16,4 @@ model = dict(
     # AE2 pushes frames more than 15 apart in its 32-frame clips; a 16-frame clip has no
     # such pair, and the embeddings collapse (benchmark.md): half the clip, as AE2
     loss=dict(intra_window=7))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

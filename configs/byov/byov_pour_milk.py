@@ -6,3 +6,4 @@ _base_ = [
 ]
 # frames per clip: the dataset config's, read by the model too
 model = dict(num_frames={{_base_.num_frames}})
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -9,3 +9,4 @@ _base_ = [
 # frames per clip: the dataset config's (16), read by the model too
 model = dict(num_frames={{_base_.num_frames}})
 default_hooks = dict(logger=dict(interval=5))  # 2 lines an epoch: a few seconds apart on 2 cores
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -7,3 +7,4 @@ _base_ = [
 model = dict(num_frames={{_base_.num_frames}})
 train_dataloader = dict(batch_size=4)
 auto_scale_lr = dict(base_batch_size=4)
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

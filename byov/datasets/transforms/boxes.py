@@ -1,39 +1,55 @@
 """Load AE2's hand-object boxes with the frames and pack both for a box-reading model
 (see :mod:`byov.datasets.boxes` and :mod:`byov.box_inputs`)."""
-from typing import Optional, Sequence
+import os.path as osp
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from byov.box_inputs import pack_boxes
 from byov.registry import TRANSFORMS
-from ..boxes import HandObjectBoxes
+from ..boxes import BOX_FILE, HandObjectBoxes
 from .formatting import PackEgoExoInputs
 
 
 class _BoxMixin:
-    """Arguments of :class:`~byov.datasets.boxes.HandObjectBoxes`."""
+    """Arguments of :class:`~byov.datasets.boxes.HandObjectBoxes`; ``box_file=None``
+    reads ``<data_root>/det_bounding_box.pickle`` of the dataset that runs the pipeline
+    (its ``data_root`` is in the results), so a config's boxes move with its data."""
 
     def __init__(self, box_file: Optional[str] = None, score_threshold: float = 0.0,
                  expansion_ratio: float = 1.0, one_object: bool = False,
                  video_size: Optional[Sequence[int]] = None):
-        if box_file is None:
-            raise ValueError(
-                f'{type(self).__name__}: box_file is not set. byov\'s tools set it to the '
-                "dataset's <data_root>/det_bounding_box.pickle "
-                '(byov.datasets.setup_data); building the pipeline yourself, pass box_file.')
-        self.source = HandObjectBoxes(box_file, score_threshold, expansion_ratio,
-                                      one_object, video_size)
+        self.box_file = box_file
+        self.options = dict(score_threshold=score_threshold,
+                            expansion_ratio=expansion_ratio, one_object=one_object,
+                            video_size=video_size)
+        self._sources: Dict[str, HandObjectBoxes] = {}
+        if box_file is not None:
+            self._source_for(box_file)  # option errors at build
 
-    def _video(self, info: dict, num_frames: int) -> np.ndarray:
-        return self.source.load(info['view'], info['video_name'], info['video_path'],
-                                num_frames)
+    def _source_for(self, path: str) -> HandObjectBoxes:
+        if path not in self._sources:  # one per file; each reads its file lazily
+            self._sources[path] = HandObjectBoxes(path, **self.options)
+        return self._sources[path]
+
+    def _video(self, info: dict, num_frames: int, data_root: Optional[str]) -> np.ndarray:
+        path = self.box_file
+        if path is None:
+            if data_root is None:
+                raise ValueError(
+                    f'{type(self).__name__}: box_file=None reads <data_root>/{BOX_FILE} of '
+                    'the dataset, but the results carry no data_root (a pipeline run '
+                    'outside an ego-exo dataset); pass box_file.')
+            path = osp.join(data_root, BOX_FILE)
+        return self._source_for(path).load(info['view'], info['video_name'],
+                                           info['video_path'], num_frames)
 
     def __repr__(self):
-        s = self.source
-        return (f'{type(self).__name__}(box_file={s.box_file!r}, score_threshold='
-                f'{s.score_threshold}, expansion_ratio={s.expansion_ratio}, one_object='
-                f'{s.one_object})')
+        opts = self.options
+        return (f'{type(self).__name__}(box_file={self.box_file!r}, score_threshold='
+                f'{opts["score_threshold"]}, expansion_ratio={opts["expansion_ratio"]}, '
+                f'one_object={opts["one_object"]})')
 
 
 @TRANSFORMS.register_module()
@@ -45,16 +61,15 @@ class LoadClipBoxes(_BoxMixin, BaseTransform):
     as fractions of the frame.
 
     Args:
-        box_file (str | None): the dataset's ``det_bounding_box.pickle``; None in a config:
-            ``<data_root>/det_bounding_box.pickle`` of the dataset, set by
-            :func:`~byov.datasets.setup_data`.
+        box_file (str | None): a ``det_bounding_box.pickle``; None (the dataset configs'
+            choice): ``<data_root>/det_bounding_box.pickle`` of the dataset.
         score_threshold, expansion_ratio, one_object, video_size: AE2's options, see
             :class:`~byov.datasets.boxes.HandObjectBoxes`.
     """
 
     def transform(self, results: dict) -> dict:
         results['boxes'] = np.stack([
-            self._video(clip, clip['num_frames'])[clip['frame_inds']]
+            self._video(clip, clip['num_frames'], results.get('data_root'))[clip['frame_inds']]
             for clip in results['clips']])
         return results
 
@@ -71,7 +86,8 @@ class LoadVideoBoxes(_BoxMixin, BaseTransform):
 
     def transform(self, results: dict) -> dict:
         start = int(results.get('crop_start', 0))
-        boxes = self._video(results, start + int(results['num_frames']))
+        boxes = self._video(results, start + int(results['num_frames']),
+                            results.get('data_root'))
         results['boxes'] = boxes[start:]
         return results
 

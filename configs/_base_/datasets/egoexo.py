@@ -1,22 +1,22 @@
 # An ego-exo dataset in AE2's layout: the base of every dataset config (docs/data.md).
-# Set what differs at the top of your own config; byov's tools copy these settings into
-# every loader that leaves them unset (None), and --data-root / --cache-dir set them all.
-data_root = None  # the dataset folder (holds label.pickle)
+# Every loader below is complete: mmengine's Runner runs it as written. A dataset config
+# (ae2_*.py, synthetic_egoexo.py, or your own) sets its values at the top and writes them
+# into the loaders with the few lines at the end of synthetic_egoexo.py; byov's tools
+# add conveniences on top (--data-root / --cache-dir set every loader at once).
+data_root = None  # the dataset folder (holds label.pickle); a dataset config sets it
 layout = 'auto'  # 'csv': <data_root>/{ego,exo}/{train,val,test}.csv lists the videos;
 #                  'folders': <data_root>/{train,val,test}/{ego,exo}/*.mp4; 'auto': detect
 cache_dir = 'data/cache/frames'  # decoded frames, once per video (never the data folder)
-num_frames = 32  # frames per training clip
+num_frames = 32  # frames per training clip (model.num_frames reads it too)
 frame_size = 224  # every frame of every view is resized to frame_size x frame_size
-# Protocol option (AE2): phase progression appends frame index x 1e-3 to each embedding.
-# AE2 does this on Pour Liquid only; it hands the regressor absolute time.
-progression_append_time = False
 
 dataset_type = 'EgoExoPairDataset'
 video_dataset_type = 'EgoExoVideoDataset'
-# data_root, cache_dir, frame_size, layout and num_frames are filled from the top
-data_settings = dict(data_root=None, cache_dir=None, frame_size=None)
+# what every loader's dataset reads
+data_settings = dict(
+    data_root=data_root, layout=layout, cache_dir=cache_dir, frame_size=frame_size)
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=None, random_offset=1),
+    dict(type='SampleClipFrames', num_frames=num_frames, random_offset=1),
     dict(type='LoadClipFromCache'),
     dict(type='PackEgoExoInputs'),
 ]
@@ -52,11 +52,12 @@ fit_dataloader = dict(video_loader, dataset=dict(video_loader['dataset'], split=
 
 # The ego-exo evaluation protocol (docs/evaluation_protocol.md, reference variant): the
 # loops embed the fit split (train) and the eval split (val / test) and run these metrics.
-# append_time of PhaseProgressionMetric comes from progression_append_time above.
+# AE2's protocol option append_time of PhaseProgressionMetric (frame index x 1e-3 appended
+# to each embedding, absolute time for the regressor) is on for Pour Liquid only.
 ego_exo_metrics = [
     dict(type='PhaseClassificationMetric'),
     dict(type='FrameRetrievalMetric', k=10),
-    dict(type='PhaseProgressionMetric'),
+    dict(type='PhaseProgressionMetric', append_time=False),
     dict(type='KendallsTauMetric', stride=5),
 ]
 val_evaluator = ego_exo_metrics

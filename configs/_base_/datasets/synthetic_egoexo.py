@@ -3,6 +3,22 @@
 _base_ = './egoexo.py'
 data_root = 'data/synthetic_egoexo'
 layout = 'csv'  # split lists <data_root>/{ego,exo}/{train,val,test}.csv
+cache_dir = 'data/cache/frames'
 num_frames = 16  # frames per training clip
 frame_size = 64  # every frame of every view is resized to frame_size x frame_size
-train_dataloader = dict(batch_size=4)
+
+# The values above, written into every loader (a config that changes one of them writes
+# these lines again; lists such as the pipelines are replaced whole, dicts merged).
+data_settings = dict(
+    data_root=data_root, layout=layout, cache_dir=cache_dir, frame_size=frame_size)
+train_pipeline = [
+    dict(type='SampleClipFrames', num_frames=num_frames, random_offset=1),
+    dict(type='LoadClipFromCache'),
+    dict(type='PackEgoExoInputs'),
+]
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline, **data_settings))
+val_dataloader = dict(dataset=data_settings)
+test_dataloader = dict(dataset=data_settings)
+fit_dataloader = dict(dataset=data_settings)
+val_cfg = dict(fit_dataloader=fit_dataloader)
+test_cfg = dict(fit_dataloader=fit_dataloader)

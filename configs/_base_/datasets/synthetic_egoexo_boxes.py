@@ -1,15 +1,16 @@
 # The synthetic ego-exo benchmark read as hand-object boxes (det_bounding_box.pickle,
 # AE2's format, written by the generator): no pixels are loaded, every frame is its
-# [4 slots, 10] box table (docs/box_input.md). Same splits, loaders and evaluation as
-# synthetic_egoexo.py (data_root, num_frames, frame_size at its top).
+# [4 slots, 10] box table (docs/box_input.md). Same data, splits, loaders and evaluation
+# as synthetic_egoexo.py; only the pipelines differ.
 _base_ = ['./synthetic_egoexo.py']
-# box_file=None: byov's tools read <data_root>/det_bounding_box.pickle of each loader's
-# dataset (--data-root moves it too). AE2's options: score_threshold (bbox_threshold),
-# expansion_ratio (bbox_expansion_ratio), one_object (one_object_bbox).
+# box_file=None: each loader's dataset reads its own <data_root>/det_bounding_box.pickle
+# (so --data-root moves the boxes with the frames); a path reads that file. AE2's
+# options: score_threshold (bbox_threshold), expansion_ratio (bbox_expansion_ratio),
+# one_object (one_object_bbox).
 box_options = dict(box_file=None, score_threshold=0.0, expansion_ratio=1.0,
                    one_object=False)
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=None, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
     dict(type='LoadClipBoxes', **box_options),
     dict(type='PackEgoExoBoxInputs'),
 ]
@@ -20,7 +21,7 @@ video_pipeline = [
 # frames + boxes, for encoders that read pixels inside the boxes (ObjectCentricEncoder);
 # leaf configs swap these in
 train_pipeline_with_frames = [
-    dict(type='SampleClipFrames', num_frames=None, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
     dict(type='LoadClipFromCache'),
     dict(type='LoadClipBoxes', **box_options),
     dict(type='PackEgoExoBoxInputs', with_frames=True),

@@ -5,7 +5,7 @@
 # which inherit this file; frames per clip: model.num_frames (leaf configs).
 model = dict(
     type='AlignmentModel',
-    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
+    num_frames=None,  # frames per clip: a leaf config sets the dataset config's
     data_preprocessor=dict(type='EgoExoDataPreprocessor', size=224),  # CLIP's mean / std
     stem=dict(
         type='FrameStem',

@@ -2,12 +2,12 @@
 # ResNet-50 to layer3, ImageNet weights, on each frame and the frame 15 earlier, Conv3d x2,
 # max-pool, MLP -> 128-d, all trained end to end by AE2's contrastive soft-DTW loss.
 # Every frame comes with the frame 15 before it (AE2's context, [C*T, 3, H, W] per clip):
-# byov's tools copy context_frames into every LoadClipFromCache / LoadVideoFromCache step
-# of the dataset config (byov.datasets.setup_data).
+# a leaf config writes context_frames into every LoadClipFromCache / LoadVideoFromCache
+# step of its loaders (configs/baselines/ae2_resnet50_dtw-contrastive_*.py).
 context_frames = dict(num_context_steps=2, context_stride=15)
 model = dict(
     type='AlignmentModel',
-    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
+    num_frames=None,  # frames per clip: a leaf config sets the dataset config's
     data_preprocessor=dict(
         type='EgoExoDataPreprocessor',
         # AE2 feeds frames / 127.5 - 1, i.e. mean 0.5 and std 0.5 in 0-1 units

@@ -6,7 +6,7 @@
 # (frame encoder: D, backbone: E); the model fills the parts that consume them.
 model = dict(
     type='BYOV',
-    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
+    num_frames=None,  # frames per clip: a leaf config sets the dataset config's
     data_preprocessor=dict(
         type='EgoExoDataPreprocessor',  # mean / std: CLIP's, the preprocessor's default
         size=64,

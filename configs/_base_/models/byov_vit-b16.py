@@ -4,7 +4,7 @@
 # passes to the backbone and the decoder.
 model = dict(
     type='BYOV',
-    num_frames=None,  # frames per clip: the config's top-level num_frames (setup_data)
+    num_frames=None,  # frames per clip: a leaf config sets the dataset config's
     data_preprocessor=dict(
         type='EgoExoDataPreprocessor',  # mean / std: CLIP's, the preprocessor's default
         size=224,  # no-op when the pipeline already gives 224x224 frames

@@ -6,3 +6,4 @@ _base_ = ['../byov_break_eggs.py']  # only what is ablated differs
 model = dict(
     self_view_masking=dict(type='BlockFrameMasking'),
     cross_view_masking=dict(type='BlockFrameMasking'))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

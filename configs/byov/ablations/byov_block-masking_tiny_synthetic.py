@@ -7,3 +7,4 @@ _base_ = ['../byov_tiny_synthetic_demo.py']  # only what is ablated differs
 model = dict(
     self_view_masking=dict(type='BlockFrameMasking'),
     cross_view_masking=dict(type='BlockFrameMasking'))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -5,3 +5,4 @@
 _base_ = ['../byov_box-geometry_synthetic.py']  # only what is ablated differs
 model = dict(
     decoder=dict(causal=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

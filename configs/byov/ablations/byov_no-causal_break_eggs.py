@@ -7,3 +7,4 @@ _base_ = ['../byov_break_eggs.py']  # only what is ablated differs
 # reference's design).
 model = dict(
     decoder=dict(causal=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -8,3 +8,4 @@ _base_ = ['../byov_tiny_synthetic_demo.py']  # only what is ablated differs
 # reference's design).
 model = dict(
     decoder=dict(causal=False))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -4,3 +4,4 @@
 _base_ = ['../byov_box-geometry_synthetic.py']  # only what is ablated differs
 model = dict(
     cross_view_masking=None)
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

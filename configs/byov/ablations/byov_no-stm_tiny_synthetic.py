@@ -5,3 +5,4 @@
 _base_ = ['../byov_tiny_synthetic_demo.py']  # only what is ablated differs
 model = dict(
     stem=dict(token_selector=dict(_delete_=True, type='MeanTokenPooling')))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -6,3 +6,4 @@ _base_ = ['../byov_box-geometry_synthetic.py']  # only what is ablated differs
 model = dict(
     self_view_masking=dict(type='TailFrameMasking'),
     cross_view_masking=dict(type='TailFrameMasking'))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs
