@@ -8,13 +8,13 @@ _base_ = [
     '../_base_/schedules/ae2_adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     loss=dict(num_subset=4, ratio=1.0, cyclic=False))
-# The frame loaders give every frame with its context (the model base's context_frames)
-context_steps = {{_base_.context_frames.num_context_steps}}
-context_stride = {{_base_.context_frames.context_stride}}
+# The frame loaders give every frame with its context (the model base's ae2_context)
+context_steps = {{_base_.ae2_context.num_context_steps}}
+context_stride = {{_base_.ae2_context.context_stride}}
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.clip_len}}, random_offset=1),
     dict(type='LoadClipFromCache', num_context_steps=context_steps,
          context_stride=context_stride),
     dict(type='PackEgoExoInputs'),

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     # AE2's best Break Eggs setting (30 frames, ratio 1)
     loss=dict(num_subset=30, ratio=1, cyclic=False))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

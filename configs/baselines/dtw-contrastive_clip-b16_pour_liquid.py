@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     # AE2's Pour Liquid setting (16 frames, ratio 2, cyclic)
     loss=dict(num_subset=16, ratio=2, cyclic=True))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

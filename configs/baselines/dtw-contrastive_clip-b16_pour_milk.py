@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     # AE2 trained Pour Milk with plain soft-DTW; AE2's command-line defaults here
     loss=dict(num_subset=4, ratio=1.0, cyclic=False))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

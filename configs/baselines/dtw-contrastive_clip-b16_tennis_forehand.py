@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     # AE2's Tennis Forehand setting (10 frames, ratio 4)
     loss=dict(num_subset=10, ratio=4, cyclic=False))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -21,7 +21,7 @@ model = dict(
     data_preprocessor=dict(
         _delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4,
         mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]),  # ImageNet, as AE2
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     stem=dict(
         frozen=False,  # trained end to end, as AE2's encoder
         token_selector=None,  # the encoder returns one vector per frame itself

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     data_preprocessor=dict(size=64),
     stem=dict(frame_encoder=dict(
         _delete_=True,

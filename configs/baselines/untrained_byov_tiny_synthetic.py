@@ -8,5 +8,5 @@ _base_ = [
     '../_base_/models/byov_tiny.py', '../_base_/datasets/synthetic_egoexo.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(num_frames={{_base_.num_frames}})  # frames per clip: the dataset config's
+model = dict(num_frames={{_base_.clip_len}})  # frames per clip: the dataset config's
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

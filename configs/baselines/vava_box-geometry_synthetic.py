@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 model = dict(
-    num_frames={{_base_.num_frames}},
+    num_frames={{_base_.clip_len}},
     data_preprocessor=dict(_delete_=True, type='EgoExoBoxDataPreprocessor', num_slots=4),
     stem=dict(frame_encoder=dict(_delete_=True, type='BoxGeometryEncoder', num_slots=4)),
     backbone=dict(in_channels=52, embed_dims=128, num_layers=4, num_heads=8),

@@ -5,5 +5,5 @@ _base_ = [
     '../_base_/models/ae2_vava.py', '../_base_/datasets/ae2_tennis_forehand.py',
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
-model = dict(num_frames={{_base_.num_frames}})
+model = dict(num_frames={{_base_.clip_len}})
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

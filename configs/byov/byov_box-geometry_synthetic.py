@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
 # frames per clip: the dataset config's (16), read by the model too
-model = dict(num_frames={{_base_.num_frames}})
+model = dict(num_frames={{_base_.clip_len}})
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -12,7 +12,7 @@ _base_ = ['./byov_break_eggs.py']
 # The cache's features: the model's own frozen parts (frame encoder, token selector and
 # normalisation), computed once per frame; every loader reads them instead of frames and
 # the model starts from them (input_type).
-feature_cache = dict(
+cached_features = dict(
     mode='exact', cache_dir='data/cache/features',
     frame_encoder={{_base_.model.stem.frame_encoder}},
     token_selector={{_base_.model.stem.token_selector}},
@@ -20,15 +20,15 @@ feature_cache = dict(
 model = dict(
     stem=dict(input_type='patch_tokens'), data_preprocessor=dict(input_type='patch_tokens'))
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.clip_len}}, random_offset=1),
     dict(type='LoadClipFeatures'),
     dict(type='PackEgoExoInputs'),
 ]
 video_pipeline = [dict(type='LoadVideoFeatures'), dict(type='PackEgoExoInputs')]
-train_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
-test_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
-fit_dataloader = dict(dataset=dict(feature_cache=feature_cache, pipeline=video_pipeline))
+train_dataloader = dict(dataset=dict(feature_cache=cached_features, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(feature_cache=cached_features, pipeline=video_pipeline))
+test_dataloader = dict(dataset=dict(feature_cache=cached_features, pipeline=video_pipeline))
+fit_dataloader = dict(dataset=dict(feature_cache=cached_features, pipeline=video_pipeline))
 val_cfg = dict(fit_dataloader=fit_dataloader)
 test_cfg = dict(fit_dataloader=fit_dataloader)
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

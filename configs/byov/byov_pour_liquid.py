@@ -5,5 +5,5 @@ _base_ = [
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
 # frames per clip: the dataset config's, read by the model too
-model = dict(num_frames={{_base_.num_frames}})
+model = dict(num_frames={{_base_.clip_len}})
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

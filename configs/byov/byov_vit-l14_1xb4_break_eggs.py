@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/models/byov_vit-l14.py', '../_base_/datasets/ae2_break_eggs.py',
     '../_base_/schedules/adam_300e.py', '../_base_/default_runtime.py'
 ]
-model = dict(num_frames={{_base_.num_frames}})
+model = dict(num_frames={{_base_.clip_len}})
 train_dataloader = dict(batch_size=4)
 auto_scale_lr = dict(base_batch_size=4)
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -160,27 +160,35 @@ def test_pack_and_preprocess_boxes_only_and_with_frames(box_file):
         PackEgoExoBoxInputs()(dict(imgs=imgs))
 
 
-def test_box_file_follows_each_loaders_data_root():
-    """A box config leaves box_file unset; setup_data (every tool, --data-root) points
-    each box loader at its dataset's det_bounding_box.pickle, and keeps one set by hand."""
+def test_box_file_follows_each_loaders_data_root(box_file, tmp_path):
+    """The box configs write box_file=None: each loader reads the det_bounding_box.pickle
+    of its own dataset's data_root (so --data-root moves the boxes with the frames); a
+    path set by hand is read instead; with no data_root to go by, the step says so."""
     import os.path as osp
+    import shutil
 
     from mmengine.config import Config
 
-    from byov.datasets import setup_data
     from byov.datasets.boxes import BOX_FILE, BOX_LOADERS
     from byov.datasets.config_utils import iter_loaders
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     cfg = Config.fromfile(osp.join(root, 'configs/byov/byov_box-geometry_synthetic.py'))
-    cfg.test_dataloader.dataset.pipeline[0].box_file = 'elsewhere/boxes.pickle'
-    setup_data(cfg, data_root='some/dataset')
-    found = {}
-    for key, dataset in iter_loaders(cfg):
-        for step in dataset.pipeline:
-            if step.type in BOX_LOADERS:
-                found[key] = step.box_file
-    assert found.pop('test_dataloader') == 'elsewhere/boxes.pickle'
-    assert set(found) >= {'train_dataloader', 'val_dataloader', 'test_cfg.fit_dataloader'}
-    assert set(found.values()) == {osp.join('some/dataset', BOX_FILE)}
-    with pytest.raises(ValueError, match='LoadVideoBoxes: box_file is not set'):
-        LoadVideoBoxes()
+    steps = [s for _, d in iter_loaders(cfg) for s in d.pipeline if s.type in BOX_LOADERS]
+    assert len(steps) >= 5 and {s.box_file for s in steps} == {None}
+
+    other = tmp_path / 'other_dataset'
+    other.mkdir()
+    with open(box_file, 'rb') as f:
+        data = pickle.load(f)
+    data['ego_vid_a'] = data['ego_vid_a'] + 0.5  # moved boxes: tells the files apart
+    with open(other / BOX_FILE, 'wb') as f:
+        pickle.dump(data, f)
+    load = LoadVideoBoxes(video_size=(H, W))
+    here = load(_video_results(data_root=osp.dirname(box_file)))['boxes']
+    there = load(_video_results(data_root=str(other)))['boxes']
+    np.testing.assert_allclose((there - here)[:, 3, 0] * W, 0.5, atol=1e-3)
+    shutil.copy(box_file, tmp_path / 'elsewhere.pickle')
+    fixed = LoadVideoBoxes(str(tmp_path / 'elsewhere.pickle'), video_size=(H, W))
+    np.testing.assert_array_equal(fixed(_video_results(data_root=str(other)))['boxes'], here)
+    with pytest.raises(ValueError, match='box_file=None reads <data_root>/det_bounding_box'):
+        load(_video_results())

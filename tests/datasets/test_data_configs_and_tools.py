@@ -40,12 +40,12 @@ def test_every_dataset_config_defines_the_variables():
     shipped = glob.glob(osp.join(CONFIG_DIR, '*.py'))
     assert sorted(osp.basename(p) for p in shipped) == sorted([*EXPECTED, 'egoexo.py'])
     for name, (layout, num_frames, frame_size, batch_size) in EXPECTED.items():
-        cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
-        setup_data(cfg)
-        assert (cfg.layout, cfg.num_frames, cfg.frame_size) == (layout, num_frames, frame_size)
+        cfg = Config.fromfile(osp.join(CONFIG_DIR, name))  # complete as written
+        data = cfg.data_settings
+        assert (data.layout, cfg.clip_len, data.frame_size) == (layout, num_frames, frame_size)
         assert cfg.dataset_type == 'EgoExoPairDataset'
         assert cfg.video_dataset_type == 'EgoExoVideoDataset'
-        assert cfg.data_root.startswith('data/') and cfg.cache_dir == 'data/cache/frames'
+        assert data.data_root.startswith('data/') and data.cache_dir == 'data/cache/frames'
         assert cfg.train_dataloader.dataset.pipeline[0] == dict(
             type='SampleClipFrames', num_frames=num_frames, random_offset=1)
         assert cfg.train_dataloader.batch_size == batch_size
@@ -54,7 +54,7 @@ def test_every_dataset_config_defines_the_variables():
             loader = _loader(cfg, key)
             dataset = loader.dataset
             assert (dataset.split, dataset.data_root, dataset.layout, dataset.cache_dir,
-                    dataset.frame_size) == (split, cfg.data_root, layout,
+                    dataset.frame_size) == (split, data.data_root, layout,
                                             'data/cache/frames', frame_size)
             if key != 'train_dataloader':
                 assert loader.batch_size == 1 and not loader.sampler.shuffle

@@ -12,7 +12,7 @@ from byov.datasets.feature_cache import FeatureCache
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEMO = REPO / 'configs' / 'byov' / 'byov_tiny_synthetic_demo.py'
-# what the shipped feature-cache configs spelled out by hand before the option existed
+# what the shipped feature-cache configs spell out (configs/byov/*feature-cache*.py)
 HAND_WRITTEN = '''
 _base_ = ['{demo}']
 feature_cache = dict(
@@ -23,7 +23,7 @@ feature_cache = dict(
 model = dict(stem=dict(input_type='{input_type}'),
              data_preprocessor=dict(input_type='{input_type}'))
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{{{_base_.num_frames}}}}, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{{{_base_.clip_len}}}}, random_offset=1),
     dict(type='LoadClipFeatures'),
     dict(type='PackEgoExoInputs'),
 ]

@@ -1,17 +1,16 @@
 # AE2 Pour Liquid (3 phases): split folders.
 # Train 70 ego / 67 exo videos, val 10/9, test 19/18.
 _base_ = './egoexo.py'
-data_root = 'data/ae2/pour_liquid'
-layout = 'folders'  # split folders <data_root>/{train,val,test}/{ego,exo}/*.mp4
-cache_dir = 'data/cache/frames'
-num_frames = 32  # frames per training clip
-frame_size = 224
-
-# The values above, written into every loader (as in synthetic_egoexo.py).
 data_settings = dict(
-    data_root=data_root, layout=layout, cache_dir=cache_dir, frame_size=frame_size)
+    data_root='data/ae2/pour_liquid',
+    layout='folders',  # split folders <data_root>/{train,val,test}/{ego,exo}/*.mp4
+    cache_dir='data/cache/frames',
+    frame_size=224)
+clip_len = 32  # frames per training clip
+
+# written into every loader (as in synthetic_egoexo.py)
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=num_frames, random_offset=1),
+    dict(type='SampleClipFrames', num_frames=clip_len, random_offset=1),
     dict(type='LoadClipFromCache'),
     dict(type='PackEgoExoInputs'),
 ]

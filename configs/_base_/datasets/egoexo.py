@@ -1,22 +1,23 @@
 # An ego-exo dataset in AE2's layout: the base of every dataset config (docs/data.md).
 # Every loader below is complete: mmengine's Runner runs it as written. A dataset config
-# (ae2_*.py, synthetic_egoexo.py, or your own) sets its values at the top and writes them
-# into the loaders with the few lines at the end of synthetic_egoexo.py; byov's tools
-# add conveniences on top (--data-root / --cache-dir set every loader at once).
-data_root = None  # the dataset folder (holds label.pickle); a dataset config sets it
-layout = 'auto'  # 'csv': <data_root>/{ego,exo}/{train,val,test}.csv lists the videos;
-#                  'folders': <data_root>/{train,val,test}/{ego,exo}/*.mp4; 'auto': detect
-cache_dir = 'data/cache/frames'  # decoded frames, once per video (never the data folder)
-num_frames = 32  # frames per training clip (model.num_frames reads it too)
-frame_size = 224  # every frame of every view is resized to frame_size x frame_size
+# (ae2_*.py, synthetic_egoexo.py, or your own) sets data_settings and clip_len and
+# writes them into the loaders with the lines of synthetic_egoexo.py. (A top-level
+# data_root, cache_dir, frame_size or num_frames is byov's tools' word for "every
+# loader": they copy it into the loaders, as --data-root / --cache-dir do.)
+# What every loader's dataset reads:
+data_settings = dict(
+    data_root=None,  # the dataset folder (holds label.pickle); a dataset config sets it
+    # 'csv': <data_root>/{ego,exo}/{train,val,test}.csv lists the videos;
+    # 'folders': <data_root>/{train,val,test}/{ego,exo}/*.mp4; 'auto': detect
+    layout='auto',
+    cache_dir='data/cache/frames',  # decoded frames, once per video (not the data folder)
+    frame_size=224)  # every frame of every view is resized to frame_size x frame_size
+clip_len = 32  # frames per training clip (mmaction2's name); model.num_frames reads it
 
 dataset_type = 'EgoExoPairDataset'
 video_dataset_type = 'EgoExoVideoDataset'
-# what every loader's dataset reads
-data_settings = dict(
-    data_root=data_root, layout=layout, cache_dir=cache_dir, frame_size=frame_size)
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames=num_frames, random_offset=1),
+    dict(type='SampleClipFrames', num_frames=clip_len, random_offset=1),
     dict(type='LoadClipFromCache'),
     dict(type='PackEgoExoInputs'),
 ]

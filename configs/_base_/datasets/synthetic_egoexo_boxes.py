@@ -10,7 +10,7 @@ _base_ = ['./synthetic_egoexo.py']
 box_options = dict(box_file=None, score_threshold=0.0, expansion_ratio=1.0,
                    one_object=False)
 train_pipeline = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.clip_len}}, random_offset=1),
     dict(type='LoadClipBoxes', **box_options),
     dict(type='PackEgoExoBoxInputs'),
 ]
@@ -21,7 +21,7 @@ video_pipeline = [
 # frames + boxes, for encoders that read pixels inside the boxes (ObjectCentricEncoder);
 # leaf configs swap these in
 train_pipeline_with_frames = [
-    dict(type='SampleClipFrames', num_frames={{_base_.num_frames}}, random_offset=1),
+    dict(type='SampleClipFrames', num_frames={{_base_.clip_len}}, random_offset=1),
     dict(type='LoadClipFromCache'),
     dict(type='LoadClipBoxes', **box_options),
     dict(type='PackEgoExoBoxInputs', with_frames=True),

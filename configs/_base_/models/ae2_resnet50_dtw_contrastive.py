@@ -2,9 +2,9 @@
 # ResNet-50 to layer3, ImageNet weights, on each frame and the frame 15 earlier, Conv3d x2,
 # max-pool, MLP -> 128-d, all trained end to end by AE2's contrastive soft-DTW loss.
 # Every frame comes with the frame 15 before it (AE2's context, [C*T, 3, H, W] per clip):
-# a leaf config writes context_frames into every LoadClipFromCache / LoadVideoFromCache
+# a leaf config writes ae2_context into every LoadClipFromCache / LoadVideoFromCache
 # step of its loaders (configs/baselines/ae2_resnet50_dtw-contrastive_*.py).
-context_frames = dict(num_context_steps=2, context_stride=15)
+ae2_context = dict(num_context_steps=2, context_stride=15)
 model = dict(
     type='AlignmentModel',
     num_frames=None,  # frames per clip: a leaf config sets the dataset config's
@@ -23,7 +23,7 @@ model = dict(
             depth=50,
             # torchvision's ResNet-50 weights, as AE2 (a local file works too); None: random
             pretrained='https://download.pytorch.org/models/resnet50-19c8e357.pth',
-            num_context_steps=context_frames['num_context_steps'],
+            num_context_steps=ae2_context['num_context_steps'],
             hidden_dims=256,
             embed_dims=128,
             dropout=0.1,
