@@ -5,10 +5,12 @@ Where the numbers and figures of a run go is mmengine's business: the runner's
 visualizer hands every scalar (losses and learning rate from ``LoggerHook``, the metrics
 after each validation) and every image to each of its ``vis_backends``. byov only adds
 :class:`EgoExoVisualizer` (the default runtime's visualizer), whose :meth:`add_figure`
-sends a figure of :mod:`byov.visualization` to every backend, and which says at build
-time, as one message, when a backend's package is missing (mmengine would fail at the
-first scalar, with a hint that names ``future``). docs/training_and_evaluation.md shows
-the switch (``visualizer.vis_backends`` in a config, or ``tools/train.py --vis-backend``).
+sends a figure of :mod:`byov.visualization` to every backend, and which refuses a
+backend whose package is missing as it is built, with a user error naming the package
+(byov's tools print it as one message; mmengine's own error, a moment later, comes with
+a traceback and, for TensorBoard, asks for ``future``). docs/training_and_evaluation.md
+shows the switch (``visualizer.vis_backends`` in a config, or ``tools/train.py
+--vis-backend``).
 """
 import inspect
 from importlib.util import find_spec

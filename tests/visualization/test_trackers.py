@@ -3,6 +3,7 @@ TensorBoard on writes the validation metrics as scalars and the ego-exo figures 
 (read back from the event file), tools/train.py --vis-backend is a plain merge into the
 config, and a tracker whose package is missing is one message at build time."""
 import glob
+import json
 import os
 import os.path as osp
 import sys
@@ -47,8 +48,8 @@ def _events(work_dir):
 
 
 def test_tiny_run_logs_metrics_and_figures_to_tensorboard(tiny_synthetic, tmp_path, _fast):
-    """One epoch of two training pairs (two iterations), validation, TensorBoard on (as --vis-backend
-    tensorboard adds it) and the figure hook drawing the projection."""
+    """One epoch of two training pairs (two iterations), validation, TensorBoard on (as
+    --vis-backend tensorboard adds it) and the figure hook drawing the projection."""
     data_root, cache_dir = tiny_synthetic
     work_dir = str(tmp_path / 'work')
     cfg = tiny_config(data_root, cache_dir, work_dir, max_epochs=1, validate=True)
@@ -63,7 +64,6 @@ def test_tiny_run_logs_metrics_and_figures_to_tensorboard(tiny_synthetic, tmp_pa
     runner.visualizer.close()  # flush the event file
 
     # what the validation loop recorded on its own: the metrics' names and values
-    import json
     metrics = json.load(open(osp.join(work_dir, 'val_results.json')))['metrics']
     for family in ('ae2/f1_regular', 'ae2/map@10_regular', 'ae2/progression', 'ae2/tau'):
         assert family in metrics  # the four tasks (classification, retrieval, ...)
