@@ -35,8 +35,9 @@ class VisualizationHookOptionError(UserInputError, ValueError):
 def evaluation_step(runner):
     """``(unit, step)`` of an evaluation as mmengine's ``LoggerHook`` logs its metrics:
     ``('epoch', runner.epoch)``, or ``('iter', runner.iter)`` when the logger hook has
-    ``log_metric_by_epoch=False``; ``('epoch', 0)`` outside training (a train loop that
-    was never built is not built here)."""
+    ``log_metric_by_epoch=False``; step 0 outside training (``tools/test.py``; a train
+    loop that was never built, as in ``runner.test()`` of a training config, is not
+    built here)."""
     loggers = [h for h in getattr(runner, 'hooks', ()) if isinstance(h, LoggerHook)]
     by_epoch = all(h.log_metric_by_epoch for h in loggers)
     if isinstance(getattr(runner, '_train_loop', None), dict):
