@@ -15,6 +15,7 @@ from byov.utils.launch import (add_launch_arguments, exit_on_input_errors,
                                setup_amp, setup_auto_scale_lr, setup_distributed,
                                setup_model_wrapper, setup_pin_memory, setup_resume,
                                setup_threads, setup_work_dir)
+from byov.visualization.visualizer import VIS_BACKEND_TYPES, add_vis_backends
 
 
 def parse_args():
@@ -39,6 +40,11 @@ def parse_args():
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic options for CUDNN and torch')
     parser.add_argument(
+        '--vis-backend', nargs='+', default=[], choices=sorted(VIS_BACKEND_TYPES),
+        help='also log losses, metrics and figures to these experiment trackers '
+        '(added to the config\'s visualizer.vis_backends; TensorBoard needs '
+        'pip install -e ".[tensorboard]", W&B pip install wandb, MLflow pip install mlflow)')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_cfg.max_epochs=2 '
         'optim_wrapper.optimizer.lr=1e-4 (applied last)')
@@ -61,6 +67,8 @@ def merge_args(cfg, args):
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
+    if getattr(args, 'vis_backend', None):  # before --cfg-options, which may change them
+        add_vis_backends(cfg, args.vis_backend)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.auto_scale_lr:

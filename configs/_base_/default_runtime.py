@@ -38,9 +38,12 @@ env_cfg = dict(
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
+# Losses, metrics (after each validation) and figures go to every backend. Trackers:
+# add dict(type='TensorboardVisBackend') (pip install '.[tensorboard]'), 'WandbVisBackend'
+# or 'MLflowVisBackend' to visualizer.vis_backends, or tools/train.py --vis-backend
+# tensorboard (docs/training_and_evaluation.md, "Logs, progress bars, experiment trackers").
 vis_backends = [dict(type='LocalVisBackend')]
-# For TensorBoard add dict(type='TensorboardVisBackend') (pip install '.[tensorboard]').
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+visualizer = dict(type='EgoExoVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
 load_from = None

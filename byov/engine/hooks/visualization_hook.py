@@ -10,18 +10,39 @@ After the evaluation loop (:class:`~byov.engine.EgoExoValLoop` /
 evaluated from ``loop.evaluation`` (an :class:`~byov.evaluation.EgoExoEvaluation`, with
 the options the figures share with the metrics, such as the progression task's
 ``append_time``), draws the figures of :mod:`byov.visualization`, writes them as PNGs to
-``<work_dir>/figures/<stage>/`` and hands them to the runner's visualizer
-(``add_image``): ``LocalVisBackend`` stores them under ``vis_data/vis_image/``,
-``TensorboardVisBackend`` shows them in TensorBoard's image tab.
+``<work_dir>/figures/<stage>/`` and hands them to the runner's visualizer, which adds
+them as images to each of its backends: ``LocalVisBackend`` stores them under
+``vis_data/vis_image/``, ``TensorboardVisBackend`` shows them in TensorBoard's image tab
+(W&B, MLflow, ... alike). Their step is the one mmengine's ``LoggerHook`` gives the
+metrics of the same evaluation (the epoch, or the iteration with
+``log_metric_by_epoch=False``), so figures and scalars line up.
 """
 import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook
 from mmengine.logging import print_log
 
 from byov.registry import HOOKS
+from byov.utils.errors import UserInputError
+
+
+class VisualizationHookOptionError(UserInputError, ValueError):
+    """An option of ``EgoExoVisualizationHook`` in ``custom_hooks`` is wrong."""
+
+
+def evaluation_step(runner):
+    """``(unit, step)`` of an evaluation as mmengine's ``LoggerHook`` logs its metrics:
+    ``('epoch', runner.epoch)``, or ``('iter', runner.iter)`` when the logger hook has
+    ``log_metric_by_epoch=False``; step 0 outside training (``tools/test.py``; a train
+    loop that was never built, as in ``runner.test()`` of a training config, is not
+    built here)."""
+    loggers = [h for h in getattr(runner, 'hooks', ()) if isinstance(h, LoggerHook)]
+    by_epoch = all(h.log_metric_by_epoch for h in loggers)
+    if isinstance(getattr(runner, '_train_loop', None), dict):
+        return ('epoch' if by_epoch else 'iter'), 0
+    return ('epoch', runner.epoch) if by_epoch else ('iter', runner.iter)
 
 
 @HOOKS.register_module()
@@ -49,7 +70,12 @@ class EgoExoVisualizationHook(Hook):
         num_queries, k: retrieval rows and neighbours per row.
         num_videos: videos of the progression figure.
         seed: choice of frames and queries.
-        add_to_visualizer: also send the figures to ``runner.visualizer.add_image``.
+        add_to_visualizer: also send the figures to the runner's visualizer (every
+            backend; an :class:`~byov.visualization.EgoExoVisualizer` or any mmengine
+            ``Visualizer``), tagged ``{stage}_{figure}``, e.g. ``val_projection``.
+
+    Raises:
+        VisualizationHookOptionError: an unknown figure, stage or projection.
     """
 
     priority = 'LOW'
@@ -67,15 +93,18 @@ class EgoExoVisualizationHook(Hook):
         from byov.visualization import FIGURES
         unknown = set(figures) - set(FIGURES)
         if unknown:
-            raise ValueError(f'EgoExoVisualizationHook: unknown figures {sorted(unknown)}; '
-                             f'choose from {FIGURES}')
+            raise VisualizationHookOptionError(
+                f'EgoExoVisualizationHook (custom_hooks): unknown figures {sorted(unknown)}; '
+                f'choose from {FIGURES}')
         bad_stages = set(stages) - {'val', 'test'}
         if bad_stages:
-            raise ValueError(f"EgoExoVisualizationHook: stages must be 'val' and/or 'test', "
-                             f'got {sorted(bad_stages)}')
+            raise VisualizationHookOptionError(
+                f"EgoExoVisualizationHook (custom_hooks): stages must be 'val' and/or 'test', "
+                f'got {sorted(bad_stages)}')
         if projection not in ('pca', 'tsne'):
-            raise ValueError(f"EgoExoVisualizationHook: projection must be 'pca' or 'tsne', "
-                             f'got {projection!r}')
+            raise VisualizationHookOptionError(
+                f"EgoExoVisualizationHook (custom_hooks): projection must be 'pca' or 'tsne', "
+                f'got {projection!r}')
         self.figures = tuple(figures)
         self.stages = tuple(stages)
         self.val_interval = max(1, int(val_interval))
@@ -99,20 +128,22 @@ class EgoExoVisualizationHook(Hook):
         self._val_count += 1
         if self._val_count % self.val_interval:
             return
-        self._draw(runner, runner.val_loop, 'val', step=runner.epoch)
+        unit, step = evaluation_step(runner)
+        self._draw(runner, runner.val_loop, 'val', step, folder=f'val_{unit}_{step}')
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if 'test' in self.stages:
-            self._draw(runner, runner.test_loop, 'test', step=runner.epoch)
+            self._draw(runner, runner.test_loop, 'test', evaluation_step(runner)[1],
+                       folder='test')
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, runner, loop, stage: str, step: int) -> dict:
+    def _draw(self, runner, loop, stage: str, step: int, folder: str) -> dict:
         if not is_main_process():
             return {}
         from byov.evaluation import EgoExoEvaluation
-        from byov.visualization import (VideoFrames, check_same_frames, draw_figures,
-                                        figure_to_rgb, find_phase_names, load_embeddings,
-                                        save_figures)
+        from byov.visualization import (EgoExoVisualizer, VideoFrames, check_same_frames,
+                                        draw_figures, figure_to_rgb, find_phase_names,
+                                        load_embeddings, save_figures)
         evaluation = getattr(loop, 'evaluation', None)
         if not isinstance(evaluation, EgoExoEvaluation):
             print_log(f'EgoExoVisualizationHook: the {stage} loop '
@@ -149,13 +180,17 @@ class EgoExoVisualizationHook(Hook):
             except Exception as err:  # noqa: BLE001  (reported, not raised)
                 print_log(f'EgoExoVisualizationHook: the {figure} figure failed: '
                           f'{type(err).__name__}: {err}', logger='current', level=30)
-        folder = self.out_dir if osp.isabs(self.out_dir) else osp.join(runner.work_dir,
-                                                                        self.out_dir)
-        folder = osp.join(folder, stage if stage == 'test' else f'val_epoch_{step}')
+        out_dir = self.out_dir if osp.isabs(self.out_dir) else osp.join(runner.work_dir,
+                                                                         self.out_dir)
+        folder = osp.join(out_dir, folder)
         paths = save_figures(figs, folder)
-        if self.add_to_visualizer and getattr(runner, 'visualizer', None) is not None:
+        visualizer = getattr(runner, 'visualizer', None)
+        if self.add_to_visualizer and visualizer is not None:
             for name, fig in figs.items():
-                runner.visualizer.add_image(f'{stage}_{name}', figure_to_rgb(fig), step=step)
+                if isinstance(visualizer, EgoExoVisualizer):
+                    visualizer.add_figure(f'{stage}_{name}', fig, step=step)
+                else:  # a config's own mmengine Visualizer
+                    visualizer.add_image(f'{stage}_{name}', figure_to_rgb(fig), step=step)
         print_log(f'EgoExoVisualizationHook: {len(paths)} figures written to {folder}',
                   logger='current')
         return paths
