@@ -174,7 +174,6 @@ def write_config(path, base, frame_size, data_root, cache_dir, feature_dir=None)
 
     from byov.datasets.config_utils import iter_loaders, setup_data
     cfg = Config.fromfile(base)
-    cfg.frame_size = frame_size
     setup_data(cfg, data_root, cache_dir)
     for _, dataset in iter_loaders(cfg):
         dataset['frame_size'] = frame_size

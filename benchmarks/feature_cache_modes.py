@@ -65,8 +65,9 @@ def main():
     def options(stage, mode):
         opts = [f'{k}.dataset.{key}={value}' for k in LOADERS[stage]
                 for key, value in (('data_root', data_root), ('cache_dir', frames_dir))]
-        if mode != 'frames':
-            opts += [f'feature_cache.cache_dir={features_dir}']
+        if mode != 'frames':  # every loader's feature cache
+            opts += [f'{k}.dataset.feature_cache.cache_dir={features_dir}'
+                     for k in LOADERS[stage]]
         return opts
 
     for mode in modes[-2:]:

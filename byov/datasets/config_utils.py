@@ -402,12 +402,13 @@ def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
 
 
 def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:
-    """``(dataloader name, dataset config)`` of every loader in ``cfg`` that names a
-    ``data_root``, each distinct (data_root, split, cache_dir, frame_size) once:
-    train, fit, val, test, then any others by name."""
+    """``(dataloader name, dataset config)`` of every loader a run reads (train, val, the
+    loops' fit splits, test; not the ``fit_dataloader`` template of the dataset bases)
+    that names a ``data_root``, each distinct (data_root, split, cache_dir, frame_size)
+    once."""
     seen = set()
-    for key, dataset in iter_loaders(cfg):
-        if 'data_root' not in dataset:
+    for key, dataset in iter_loaders(cfg, USED_LOADER_KEYS, others=False):
+        if dataset.get('data_root') is None:
             continue
         ident = (dataset['data_root'], dataset.get('split'), dataset.get('cache_dir'),
                  str(dataset.get('frame_size')))
