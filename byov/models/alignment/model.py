@@ -8,7 +8,7 @@ Two set-ups, one model:
   (plus anything trainable in the loss), so that the comparison with BYOV isolates the
   objective;
 - AE2's own encoder: a trainable per-frame embedder that returns ``[B, T, E]`` itself
-  (:class:`~byov.models.alignment.AE2ResNetEncoder`) as the stem's frame encoder, with
+  (:class:`~byov.models.frame_encoders.AE2ResNetEncoder`) as the stem's frame encoder, with
   ``stem.token_selector=None``, ``stem.frozen=False`` and ``backbone=None``.
 """
 from typing import Optional
