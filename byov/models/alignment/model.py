@@ -72,7 +72,10 @@ class AlignmentModel(BaseEgoExoModel):
         """``inputs [B, 2, T, *frame]`` (view a, view b) -> ``dict(loss_align=scalar)``."""
         self.check_inputs(inputs, 'loss')
         batch = inputs.shape[0]
-        embeds = self.extract_feat(inputs.flatten(0, 1)).unflatten(0, (batch, 2))
+        boxes = self.frame_boxes(data_samples)
+        embeds = self.extract_feat(
+            inputs.flatten(0, 1), None if boxes is None else boxes.flatten(0, 1),
+        ).unflatten(0, (batch, 2))
         num_frames = embeds.shape[2]  # input frames / C for an encoder with context
         self.check_clip_length(num_frames)
         kwargs = {}
