@@ -1,5 +1,5 @@
-"""Load AE2's hand-object boxes with the frames and pack them into the data sample for a
-box-reading model (see :mod:`byov.datasets.boxes` and :mod:`byov.box_inputs`)."""
+"""Load AE2's hand-object boxes with the frames and pack both for a box-reading model
+(see :mod:`byov.datasets.boxes` and :mod:`byov.box_inputs`)."""
 from typing import Optional, Sequence
 
 import numpy as np
