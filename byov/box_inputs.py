@@ -1,62 +1,61 @@
-"""How per-frame boxes travel to a box-reading frame encoder inside ``inputs``.
+"""How per-frame boxes travel to a box-reading frame encoder: in the data sample.
 
-byov's models hand the frame encoder one tensor per batch, ``[..., C, H, W]`` per frame,
-and reshape it freely on the way (pairs, views, clips). So that boxes survive every such
-reshape next to the frames they belong to, a box input packs them *into each frame*, as
-one extra plane:
+A box pipeline (``LoadClipBoxes`` / ``LoadVideoBoxes``, then ``PackEgoExoBoxInputs``)
+packs the frames into ``inputs`` as any other pipeline does, and the boxes into the data
+field ``boxes`` of the item's :class:`~byov.structures.EgoExoDataSample`, one box table
+``[S, 10]`` per frame (rows = slots, AE2's 10 columns):
 
-- with pixels: float32 ``[..., 4, H, W]``: channels 0-2 the RGB frame (0-255 before the
-  data preprocessor, normalised after), channel 3 the box table ``[S, 10]`` in its top
-  left corner (rows = slots, AE2's 10 columns), zeros elsewhere (needs ``H >= S`` and
-  ``W >= 10``);
-- boxes only: float32 ``[..., 1, S, 10]``: the plane is the table itself.
+- a training pair: ``inputs`` uint8 ``[2, T, 3, H, W]``, ``boxes`` float32 ``[2, T, S, 10]``;
+- a whole video: ``inputs`` uint8 ``[L, 3, H, W]``, ``boxes`` float32 ``[L, S, 10]``.
+
+Without pixels (an encoder that reads the boxes alone) the frames are empty,
+``[..., 3, 0, 0]``, so that ``inputs`` keeps its layout and costs nothing. The data
+preprocessor (``EgoExoBoxDataPreprocessor``) moves the boxes to the device with the
+frames; the model stacks them with :func:`stack_boxes` when its stem's frame encoder
+reads boxes (``reads_boxes = True``), reshapes them as it reshapes the frames and passes
+both to the stem, which calls ``frame_encoder(frames, boxes)``.
 
 Box coordinates are fractions of the frame width and height
 (:class:`~byov.datasets.boxes.HandObjectBoxes`), so resizing the frames never changes the
-table. :func:`pack_boxes` builds the tensor, :func:`unpack_boxes` reads it back.
+table.
 """
-from typing import Optional, Tuple
+from typing import Optional, Sequence
 
-import numpy as np
 import torch
 
 BOX_COLUMNS = 10
 
-
-def pack_boxes(boxes: np.ndarray, imgs: Optional[np.ndarray] = None) -> np.ndarray:
-    """``boxes [..., S, 10]`` (and ``imgs [..., 3, H, W]`` with the same leading shape)
-    -> float32 ``[..., 1, S, 10]`` or ``[..., 4, H, W]``."""
-    boxes = np.asarray(boxes, dtype=np.float32)
-    if boxes.shape[-1] != BOX_COLUMNS:
-        raise ValueError(f'pack_boxes: boxes must be [..., slots, {BOX_COLUMNS}], got '
-                         f'{boxes.shape}.')
-    if imgs is None:
-        return boxes[..., None, :, :].copy()
-    lead, (slots, _) = boxes.shape[:-2], boxes.shape[-2:]
-    if imgs.shape[:-3] != lead or imgs.shape[-3] != 3:
-        raise ValueError(f'pack_boxes: frames {imgs.shape} do not match boxes {boxes.shape} '
-                         '(expected [..., 3, H, W] with the same leading shape).')
-    h, w = imgs.shape[-2:]
-    if h < slots or w < BOX_COLUMNS:
-        raise ValueError(f'pack_boxes: {h}x{w} frames cannot hold a [{slots}, {BOX_COLUMNS}] '
-                         'box table; frames must be at least that large.')
-    out = np.zeros((*lead, 4, h, w), np.float32)
-    out[..., :3, :, :] = imgs
-    out[..., 3, :slots, :BOX_COLUMNS] = boxes
-    return out
+_FIX = ('Load the boxes with LoadClipBoxes / LoadVideoBoxes, pack them with '
+        'PackEgoExoBoxInputs, use EgoExoBoxDataPreprocessor and pass the data samples to '
+        'the model (docs/box_input.md).')
 
 
-def unpack_boxes(inputs: torch.Tensor, num_slots: int) -> Tuple[Optional[torch.Tensor],
-                                                                 torch.Tensor]:
-    """``[..., 1, S, 10]`` or ``[..., 4, H, W]`` -> (frames ``[..., 3, H, W]`` or None,
-    boxes ``[..., num_slots, 10]``)."""
-    channels = inputs.shape[-3]
-    if channels not in (1, 4) or inputs.shape[-2] < num_slots or inputs.shape[-1] < BOX_COLUMNS:
+def stack_boxes(data_samples: Optional[Sequence], owner: str) -> torch.Tensor:
+    """The ``boxes`` of a batch's data samples as one tensor ``[B, *lead, S, 10]``
+    (``lead``: ``2, T`` for pairs, ``L`` for whole videos)."""
+    if not data_samples or any('boxes' not in sample for sample in data_samples):
+        raise ValueError(f'{owner}: the frame encoder reads per-frame boxes, but the data '
+                         f'samples carry none (no data field "boxes"). {_FIX}')
+    boxes = [sample.boxes for sample in data_samples]
+    shapes = {tuple(b.shape) for b in boxes}
+    if len(shapes) > 1:
+        raise ValueError(f'{owner}: cannot batch boxes of different shapes {sorted(shapes)}; '
+                         'whole videos differ in length, so evaluate them with batch_size=1.')
+    return torch.stack([torch.as_tensor(b) for b in boxes])
+
+
+def box_table(boxes: Optional[torch.Tensor], num_slots: int, lead: Sequence[int],
+              owner: str) -> torch.Tensor:
+    """Check ``boxes [*lead, S, 10]`` (S >= ``num_slots``) against the frames' leading
+    dimensions ``lead`` and return the first ``num_slots`` slots, ``[*lead, num_slots, 10]``."""
+    if boxes is None:
+        raise ValueError(f'{owner} reads per-frame boxes, but none were passed with the '
+                         f'frames. {_FIX}')
+    lead = tuple(lead)
+    if (boxes.dim() != len(lead) + 2 or tuple(boxes.shape[:-2]) != lead
+            or boxes.shape[-1] != BOX_COLUMNS or boxes.shape[-2] < num_slots):
         raise ValueError(
-            f'Box input must be [..., 1, S, {BOX_COLUMNS}] (boxes only) or [..., 4, H, W] '
-            f'(frames + box plane) with S >= {num_slots} slots, got {list(inputs.shape)}. '
-            'Load the boxes with LoadClipBoxes / LoadVideoBoxes and pack them with '
-            'PackEgoExoBoxInputs (docs/box_input.md).')
-    boxes = inputs[..., -1, :num_slots, :BOX_COLUMNS]
-    frames = inputs[..., :3, :, :] if channels == 4 else None
-    return frames, boxes
+            f'{owner}: boxes must be [{", ".join(map(str, lead))}, S, {BOX_COLUMNS}] (one '
+            f'table per frame, S >= num_slots={num_slots} slots), got {list(boxes.shape)}. '
+            f'{_FIX}')
+    return boxes[..., :num_slots, :]

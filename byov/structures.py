@@ -15,24 +15,50 @@ Whole video (``EgoExoVideoDataset``), metainfo:
     ``split`` (str);
   data field ``gt_labels`` (np.ndarray int64 [L]): per-frame phase labels.
 
+Box inputs (``PackEgoExoBoxInputs``, :mod:`byov.box_inputs`), data field ``boxes``
+(torch.float32): one box table per frame, ``[2, T, S, 10]`` for a training pair,
+``[L, S, 10]`` for a whole video (S slots, AE2's 10 columns, coordinates as fractions of
+the frame).
+
 After ``model.predict`` a whole-video sample also has the data field ``embeds``
 (np.ndarray float32 [L, E]): one embedding per frame, in temporal order.
 """
 import numpy as np
 from mmengine.structures import BaseDataElement
 
+from byov.box_inputs import BOX_COLUMNS
+
 
 class EgoExoDataSample(BaseDataElement):
     """A data sample whose per-frame fields are checked when they are set: ``gt_labels``
-    must be one integer label per frame (``[L]``) and ``embeds`` one row per frame
-    (``[L, E]``), ``L`` being the metainfo's ``num_frames`` when it is known. A model
-    returning the wrong number of embeddings fails here, naming the video, instead of
-    producing metrics over misaligned frames."""
+    must be one integer label per frame (``[L]``), ``embeds`` one row per frame
+    (``[L, E]``) and ``boxes`` one floating-point box table per frame (``[L, S, 10]``, or
+    ``[2, T, S, 10]`` for a training pair), ``L`` being the metainfo's ``num_frames`` when
+    it is known. A model returning the wrong number of embeddings fails here, naming the
+    video, instead of producing metrics over misaligned frames."""
 
     def __setattr__(self, name, value):
         if name in ('gt_labels', 'embeds'):
             self._check_per_frame(name, value)
+        elif name == 'boxes':
+            self._check_boxes(value)
         super().__setattr__(name, value)
+
+    def _check_boxes(self, value):
+        shape = tuple(value.shape)
+        floating = (value.is_floating_point() if hasattr(value, 'is_floating_point')
+                    else np.asarray(value).dtype.kind == 'f')
+        video = self.metainfo.get('video_name', self.metainfo.get('video_names', '?'))
+        if not floating or len(shape) not in (3, 4) or shape[-1] != BOX_COLUMNS:
+            raise ValueError(
+                f'EgoExoDataSample: boxes of {video!r} must be floating-point box tables '
+                f'[L, S, {BOX_COLUMNS}] (a video) or [2, T, S, {BOX_COLUMNS}] (a training '
+                f'pair), got {getattr(value, "dtype", type(value))} {list(shape)}.')
+        num_frames = self.metainfo.get('num_frames')
+        if len(shape) == 3 and num_frames is not None and shape[0] != int(num_frames):
+            raise ValueError(
+                f'EgoExoDataSample: boxes of video {video!r} have {shape[0]} rows but the '
+                f'video has num_frames={num_frames}: one box table per frame is expected.')
 
     def _check_per_frame(self, name, value):
         array = np.asarray(value.detach().cpu() if hasattr(value, 'detach') else value)

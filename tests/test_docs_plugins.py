@@ -22,6 +22,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 DOC = REPO / 'docs' / 'adding_plugins.md'
 MASKING_CONFIG = 'configs/my_plugins/byov_uniform-masking_synthetic.py'
 METRIC_CONFIG = 'configs/my_plugins/byov_nn-accuracy_synthetic.py'
+ALIGNMENT_CONFIG = 'configs/my_plugins/position-alignment_tiny_synthetic.py'
 
 
 def doc_files():
@@ -36,12 +37,13 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp('user_project')
     files = doc_files()
     assert set(files) == {'my_plugins/uniform_masking.py', 'my_plugins/nn_accuracy.py',
-                          MASKING_CONFIG, METRIC_CONFIG}
+                          'my_plugins/position_alignment.py', MASKING_CONFIG, METRIC_CONFIG,
+                          ALIGNMENT_CONFIG}
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     (root / 'my_plugins' / '__init__.py').write_text('')
-    for folder in ('_base_', 'byov'):  # the page's configs inherit the demo config
+    for folder in ('_base_', 'byov', 'baselines'):  # the page's configs inherit shipped ones
         os.symlink(REPO / 'configs' / folder, root / 'configs' / folder)
     sys.path.insert(0, str(root))
     register_all_modules()
@@ -111,3 +113,34 @@ def test_metric_from_the_page(project):
     # the four AE2 metrics stay in the config's evaluator
     for entry in cfg.test_evaluator[:4]:
         METRICS.build(entry)
+
+
+def test_alignment_objective_from_the_page(project):
+    from byov.models.alignment import BaseAlignmentLoss
+    cfg = Config.fromfile(str(project / ALIGNMENT_CONFIG))
+    loss = MODELS.build(cfg.model.loss)
+    assert isinstance(loss, BaseAlignmentLoss) and not loss.uses_frame_inds
+    # the page's formula, computed independently in numpy on a small pair
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 4, 3))
+    dist = ((a[:, :, None] - b[:, None]) ** 2).sum(-1) / 0.1
+    weights = np.exp(-dist + dist.min(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    expected = ((weights @ np.linspace(0, 1, 4) - np.linspace(0, 1, 5)) ** 2).mean()
+    assert float(loss(torch.from_numpy(a), torch.from_numpy(b))) == pytest.approx(expected,
+                                                                                   rel=1e-9)
+    # a pair whose frames match in order scores better than the same pair reversed
+    clip = torch.eye(6)[None] * 3
+    assert float(loss(clip, clip)) < 0.01 < float(loss(clip, clip.flip(1)))
+
+    # the config's model trains with it: one step, the temporal encoder learns
+    model = MODELS.build(cfg.model)
+    assert type(model.loss_module).__name__ == 'CrossViewPositionLoss'
+    torch.manual_seed(0)
+    model.train()
+    size = model.stem.frame_encoder.input_size
+    pairs = [torch.randint(0, 256, (2, model.num_frames, 3, size, size), dtype=torch.uint8)]
+    losses = model(**model.data_preprocessor(dict(inputs=pairs), True), mode='loss')
+    assert set(losses) == {'loss_align'} and torch.isfinite(losses['loss_align'])
+    losses['loss_align'].backward()
+    assert all(p.grad is not None for p in model.backbone.parameters() if p.requires_grad)

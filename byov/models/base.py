@@ -17,6 +17,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from byov.box_inputs import stack_boxes
 from byov.registry import MODELS
 from byov.structures import FRAME_RANKS, EgoExoDataSample
 
@@ -239,9 +240,20 @@ class BaseEgoExoModel(BaseModel):
         """Dimensions of one frame of the inputs (3 for images, 2 tokens, 1 vectors)."""
         return FRAME_RANKS[self.stem.input_type]
 
-    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``[B, T, *frame] -> [B, T, E]``: the stem, then the backbone if any."""
-        vectors = self.stem(inputs)
+    def frame_boxes(self, data_samples: Optional[List]) -> Optional[torch.Tensor]:
+        """The data samples' per-frame boxes stacked, ``[B, *lead, S, 10]`` with the
+        inputs' leading dimensions, when the stem's frame encoder reads boxes
+        (``stem.reads_boxes``), else None. A method that reshapes the inputs reshapes
+        these alike and passes them on with them (:mod:`byov.box_inputs`)."""
+        if not self.stem.reads_boxes:
+            return None
+        return stack_boxes(data_samples, type(self).__name__)
+
+    def extract_feat(self, inputs: torch.Tensor,
+                     boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``[B, T, *frame] -> [B, T, E]``: the stem, then the backbone if any.
+        ``boxes [B, T, S, 10]``: see :meth:`frame_boxes`."""
+        vectors = self.stem(inputs, boxes)
         backbone = getattr(self, 'backbone', None)
         return vectors if backbone is None else backbone(vectors)
 
@@ -267,10 +279,12 @@ class BaseEgoExoModel(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
+            boxes = self.frame_boxes(data_samples)
             if isinstance(inputs, torch.Tensor) and inputs.dim() == 3 + self.frame_rank:
-                embeds = self.extract_feat(inputs.flatten(0, 1))  # pairs [B, 2, T, ...]
+                embeds = self.extract_feat(  # pairs [B, 2, T, ...]
+                    inputs.flatten(0, 1), None if boxes is None else boxes.flatten(0, 1))
                 return embeds.unflatten(0, inputs.shape[:2])
-            return self.extract_feat(inputs)
+            return self.extract_feat(inputs, boxes)
         # RuntimeError, as mmaction2's recognizers
         raise RuntimeError(f"{type(self).__name__}: mode must be 'loss', 'predict' or "
                            f"'tensor', got {mode!r}.")
@@ -298,8 +312,10 @@ class BaseEgoExoModel(BaseModel):
             if data_samples is not None and len(inputs) != len(data_samples):
                 raise ValueError(f'{type(self).__name__}.predict: {len(inputs)} videos but '
                                  f'{len(data_samples)} data samples.')
-            embeds = [self.extract_feat(video[None])[0] for video in inputs]
+            embeds = [self.extract_feat(video[None], self.frame_boxes(
+                None if data_samples is None else [data_samples[i]]))[0]
+                for i, video in enumerate(inputs)]
         else:
             self.check_inputs(inputs, 'predict')
-            embeds = self.extract_feat(inputs)
+            embeds = self.extract_feat(inputs, self.frame_boxes(data_samples))
         return attach_embeds(data_samples, embeds)

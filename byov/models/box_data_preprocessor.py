@@ -1,22 +1,26 @@
-"""Batches box inputs (boxes packed into the frames, :mod:`byov.box_inputs`)."""
+"""Batches box inputs: frames in ``inputs``, boxes in the data samples
+(:mod:`byov.box_inputs`)."""
 import torch
 
-from byov.box_inputs import unpack_boxes
+from byov.box_inputs import box_table
 from byov.registry import MODELS
 from .data_preprocessor import EgoExoDataPreprocessor
 
 
 @MODELS.register_module()
 class EgoExoBoxDataPreprocessor(EgoExoDataPreprocessor):
-    """Box inputs from ``PackEgoExoBoxInputs`` -> a float batch for a box-reading frame
-    encoder.
+    """Items from ``PackEgoExoBoxInputs`` -> a float batch and its boxes, on the device,
+    for a box-reading frame encoder.
 
-    Items are float32 ``[2, T, 1, S, 10]`` / ``[L, 1, S, 10]`` (boxes only: passed on as
-    they are) or ``[2, T, 4, H, W]`` / ``[L, 4, H, W]`` (frames + box plane): channels
-    0-2 are resized to ``size`` (bicubic, as the parent) and normalised with
-    ``mean`` / ``std``, and the box table is carried over unchanged (its coordinates are
-    fractions of the frame, so they hold at any size). The stem's ``input_type`` stays
-    ``'frames'``: the frame encoder runs in the model.
+    ``inputs``: uint8 frames ``[2, T, 3, H, W]`` / ``[L, 3, H, W]``, resized to ``size``
+    (bicubic) and normalised with ``mean`` / ``std`` as by the parent, into
+    ``[B, 2, T, 3, H, W]`` / ``[B, L, 3, H, W]``; empty frames (``H = W = 0``, boxes
+    only) stay empty. Every data sample must carry ``boxes`` with one ``[S, 10]`` table
+    per frame of its item (``[2, T, S, 10]`` / ``[L, S, 10]``, S >= ``num_slots``); they
+    come back on the device as float32 with the first ``num_slots`` slots, unchanged
+    otherwise (coordinates are fractions of the frame, so they hold at any size). The
+    model stacks them (:func:`byov.box_inputs.stack_boxes`). The stem's ``input_type``
+    stays ``'frames'``: the frame encoder runs in the model.
 
     Args:
         num_slots (int): rows of the box table (AE2: 4).
@@ -31,19 +35,28 @@ class EgoExoBoxDataPreprocessor(EgoExoDataPreprocessor):
         self.num_slots = num_slots
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        data, inputs = self.batch_inputs(data)
-        if inputs.dtype == torch.uint8:
-            raise ValueError('EgoExoBoxDataPreprocessor got uint8 frames without boxes; end '
-                             'the pipeline with PackEgoExoBoxInputs (after LoadClipBoxes / '
-                             'LoadVideoBoxes), or use EgoExoDataPreprocessor.')
-        frames, boxes = unpack_boxes(inputs.float(), self.num_slots)
-        if frames is None:
-            return dict(inputs=inputs.float(), data_samples=data.get('data_samples'))
-        lead = frames.shape[:-3]
-        frames = self.normalise(frames.reshape(-1, *frames.shape[-3:]))
-        h, w = frames.shape[-2:]
-        plane = frames.new_zeros(frames.shape[0], 1, h, w)
-        plane[:, 0, :boxes.shape[-2], :boxes.shape[-1]] = boxes.reshape(-1, *boxes.shape[-2:])
-        packed = torch.cat([frames, plane], dim=1)
-        return dict(inputs=packed.reshape(*lead, *packed.shape[1:]),
-                    data_samples=data.get('data_samples'))
+        data, inputs = self.batch_inputs(data)  # the samples (and their boxes) moved too
+        if inputs.dtype != torch.uint8:
+            raise ValueError(
+                f'EgoExoBoxDataPreprocessor takes uint8 frames (empty ones for boxes only) '
+                f'with the boxes in the data samples, got {inputs.dtype} inputs '
+                f'{list(inputs.shape)}; end the pipeline with PackEgoExoBoxInputs (after '
+                'LoadClipBoxes / LoadVideoBoxes).')
+        samples = data.get('data_samples')
+        if not samples or len(samples) != inputs.shape[0]:
+            raise ValueError('EgoExoBoxDataPreprocessor: the boxes travel in the data '
+                             'samples, one per item, but the batch has '
+                             f'{len(samples or [])} for {inputs.shape[0]} items; end the '
+                             'pipeline with PackEgoExoBoxInputs.')
+        lead = inputs.shape[1:-3]
+        for sample in samples:
+            if 'boxes' not in sample:
+                raise ValueError('EgoExoBoxDataPreprocessor: a data sample has no boxes; end '
+                                 'the pipeline with PackEgoExoBoxInputs (after LoadClipBoxes '
+                                 '/ LoadVideoBoxes), or use EgoExoDataPreprocessor.')
+            boxes = torch.as_tensor(sample.boxes, dtype=torch.float32, device=self.device)
+            sample.boxes = box_table(boxes, self.num_slots, lead, 'EgoExoBoxDataPreprocessor')
+        if inputs.shape[-1] * inputs.shape[-2] == 0:  # empty frames: boxes only
+            return dict(inputs=inputs.float(), data_samples=samples)
+        frames = self.normalise(inputs.flatten(0, -4).float())
+        return dict(inputs=frames.unflatten(0, inputs.shape[:-3]), data_samples=samples)

@@ -118,9 +118,11 @@ class BYOV(BaseEgoExoModel):
                 raise ValueError(f'BYOV: {name}={value} does not match the {what} ({expected}); '
                                  f'set {name}={expected} in the model config.')
 
-    def frame_vectors(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The stem with a width check: ``[B, T, *frame] -> [B, T, D]`` (the targets)."""
-        vectors = self.stem(inputs)
+    def frame_vectors(self, inputs: torch.Tensor,
+                      boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The stem with a width check: ``[B, T, *frame] -> [B, T, D]`` (the targets).
+        ``boxes``: see :meth:`~byov.models.base.BaseEgoExoModel.frame_boxes`."""
+        vectors = self.stem(inputs, boxes)
         if vectors.shape[-1] != self.backbone.in_channels:
             raise ValueError(
                 f'BYOV: the {self.stem.input_type} give frame vectors of width '
@@ -129,9 +131,10 @@ class BYOV(BaseEgoExoModel):
                 'describes.')
         return vectors
 
-    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
+    def extract_feat(self, inputs: torch.Tensor,
+                     boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``[B, T, *frame] -> [B, T, E]``: stem, then backbone."""
-        return self.backbone(self.frame_vectors(inputs))
+        return self.backbone(self.frame_vectors(inputs, boxes))
 
     def self_view_predictions(self, target: torch.Tensor, ids_keep: torch.Tensor,
                               ids_restore: torch.Tensor) -> torch.Tensor:
@@ -161,7 +164,10 @@ class BYOV(BaseEgoExoModel):
         self.check_clip_length(inputs.shape[2])
         B = inputs.shape[0]
         # both views in one batch of 2B sequences: rows [:B] are view a, [B:] view b
-        target = self.frame_vectors(inputs.transpose(0, 1).flatten(0, 1))  # [2B, T, D]
+        boxes = self.frame_boxes(data_samples)
+        target = self.frame_vectors(  # [2B, T, D]
+            inputs.transpose(0, 1).flatten(0, 1),
+            None if boxes is None else boxes.transpose(0, 1).flatten(0, 1))
         T = target.shape[1]
 
         if self.self_view_masking is not None:

@@ -4,7 +4,9 @@ Written once, used by :class:`~byov.models.BYOV`, the alignment baselines and th
 frozen-feature row. It reads one of three input types (``byov.structures.FRAME_RANKS``):
 normalised frames (frame encoder, then token selector), the frame encoder's patch tokens
 from the feature cache (token selector only) or the token selector's frame vectors from
-the cache (nothing runs).
+the cache (nothing runs). A frame encoder that reads per-frame boxes (``reads_boxes =
+True``: the box encoders) gets them with the frames, ``frame_encoder(frames, boxes)``; the
+model stacks them from its data samples (:mod:`byov.box_inputs`).
 
 Checkpoints: a frozen frame encoder whose weights the config rebuilds (pretrained CLIP,
 the seeded tiny encoder) is left out of the state dict; its identity (type, source,
@@ -154,11 +156,27 @@ class FrameStem(nn.Module):
             self.frame_encoder.eval()
         return self
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``inputs [B, T, *frame]`` of ``input_type`` -> frame vectors ``[B, T, D]``."""
+    @property
+    def reads_boxes(self) -> bool:
+        """Whether the frame encoder reads per-frame boxes (it declares ``reads_boxes =
+        True``): the model then passes the data samples' boxes to :meth:`forward`."""
+        return bool(getattr(self.frame_encoder, 'reads_boxes', False))
+
+    def forward(self, inputs: torch.Tensor,
+                boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``inputs [B, T, *frame]`` of ``input_type`` -> frame vectors ``[B, T, D]``.
+        ``boxes [B, T, S, 10]``: the frames' boxes, for a frame encoder that reads them
+        (:attr:`reads_boxes`), else None."""
+        if (boxes is not None) != self.reads_boxes:
+            raise ValueError(
+                f'FrameStem: the frame encoder {type(self.frame_encoder).__name__} '
+                f'{"reads" if self.reads_boxes else "does not read"} per-frame boxes, but '
+                f'they were {"not " if boxes is None else ""}passed; the model passes its '
+                'data samples\' boxes exactly when stem.reads_boxes (docs/box_input.md).')
         if self.input_type == 'frames':
             with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
-                tokens = self.frame_encoder(inputs)
+                tokens = (self.frame_encoder(inputs) if boxes is None
+                          else self.frame_encoder(inputs, boxes))
                 return tokens if self.token_selector is None else self.token_selector(tokens)
         with torch.no_grad():
             return inputs if self.token_selector is None else self.token_selector(inputs)

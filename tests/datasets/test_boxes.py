@@ -1,16 +1,16 @@
 """AE2's hand-object boxes as data: the box file reader, its options, the box transforms,
-packing and the box data preprocessor."""
+packing into the data sample and the box data preprocessor."""
 import pickle
 
 import numpy as np
 import pytest
 import torch
 
-from byov.box_inputs import pack_boxes, unpack_boxes
 from byov.datasets.boxes import HandObjectBoxes, expand_boxes, load_box_file
 from byov.datasets.transforms import (LoadClipBoxes, LoadVideoBoxes, PackEgoExoBoxInputs,
                                       RandomTemporalCrop)
 from byov.models.box_data_preprocessor import EgoExoBoxDataPreprocessor
+from byov.structures import EgoExoDataSample
 
 H, W = 100, 200  # the video's own pixels
 
@@ -137,25 +137,40 @@ def test_temporal_crop_keeps_boxes_with_their_frames(box_file):
 def test_pack_and_preprocess_boxes_only_and_with_frames(box_file):
     results = LoadVideoBoxes(box_file, video_size=(H, W))(_video_results())
     boxes = results['boxes']
-    packed = PackEgoExoBoxInputs()(dict(results))['inputs']
-    assert packed.shape == (10, 1, 4, 10) and packed.dtype == torch.float32
+    # boxes only: empty frames in inputs, the boxes in the data sample
+    packed = PackEgoExoBoxInputs()(dict(results))
+    assert packed['inputs'].shape == (10, 3, 0, 0) and packed['inputs'].dtype == torch.uint8
+    assert packed['data_samples'].boxes.dtype == torch.float32
+    np.testing.assert_array_equal(packed['data_samples'].boxes.numpy(), boxes)
+    np.testing.assert_array_equal(packed['data_samples'].gt_labels, np.arange(10))
     imgs = np.random.default_rng(0).integers(0, 256, (10, 3, 16, 24), dtype=np.uint8)
-    with_frames = PackEgoExoBoxInputs(with_frames=True)(dict(results, imgs=imgs))['inputs']
-    assert with_frames.shape == (10, 4, 16, 24)
+    with_frames = PackEgoExoBoxInputs(with_frames=True)(dict(results, imgs=imgs))
+    np.testing.assert_array_equal(with_frames['inputs'].numpy(), imgs)
+    np.testing.assert_array_equal(with_frames['data_samples'].boxes.numpy(), boxes)
     pre = EgoExoBoxDataPreprocessor(mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), size=32)
-    out = pre(dict(inputs=[with_frames], data_samples=None))['inputs']
-    assert out.shape == (1, 10, 4, 32, 32)
-    frames, table = unpack_boxes(out, 4)
-    np.testing.assert_array_equal(table[0].numpy(), boxes)  # boxes unchanged by resizing
+    out = pre(dict(inputs=[with_frames['inputs']],
+                   data_samples=[with_frames['data_samples']]))
+    assert out['inputs'].shape == (1, 10, 3, 32, 32)
+    # boxes unchanged by resizing
+    np.testing.assert_array_equal(out['data_samples'][0].boxes.numpy(), boxes)
     resized = torch.nn.functional.interpolate(torch.from_numpy(imgs).float(), size=(32, 32),
                                               mode='bicubic', align_corners=False).clamp(0, 255)
-    torch.testing.assert_close(frames[0], (resized - 127.5) / 63.75)
-    only = pre(dict(inputs=[packed], data_samples=None))['inputs']
-    np.testing.assert_array_equal(unpack_boxes(only, 4)[1][0].numpy(), boxes)
-    with pytest.raises(ValueError, match='uint8 frames without boxes'):
-        pre(dict(inputs=[torch.zeros(10, 3, 16, 16, dtype=torch.uint8)]))
-    with pytest.raises(ValueError, match='cannot hold a'):
-        pack_boxes(boxes, np.zeros((10, 3, 3, 24), np.uint8))
+    torch.testing.assert_close(out['inputs'][0], (resized - 127.5) / 63.75)
+    only = pre(dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]))
+    assert only['inputs'].shape == (1, 10, 3, 0, 0)
+    np.testing.assert_array_equal(only['data_samples'][0].boxes.numpy(), boxes)
+    frames = torch.zeros(10, 3, 16, 16, dtype=torch.uint8)
+    with pytest.raises(ValueError, match='has no boxes'):
+        pre(dict(inputs=[frames], data_samples=[EgoExoDataSample(metainfo=dict(num_frames=10))]))
+    with pytest.raises(ValueError, match='float32 inputs'):
+        pre(dict(inputs=[frames.float()], data_samples=[packed['data_samples']]))
+    with pytest.raises(ValueError, match=r'boxes must be \[12, S, 10\]'):  # 12 frames, 10 tables
+        pre(dict(inputs=[torch.zeros(12, 3, 0, 0, dtype=torch.uint8)],
+                 data_samples=[packed['data_samples']]))
+    with pytest.raises(ValueError, match='do not match boxes'):
+        PackEgoExoBoxInputs(with_frames=True)(dict(results, imgs=imgs[:, None]))
+    with pytest.raises(ValueError, match='num_frames=10'):  # one table per frame
+        packed['data_samples'].boxes = torch.zeros(9, 4, 10)
     with pytest.raises(KeyError, match='LoadClipBoxes'):
         PackEgoExoBoxInputs()(dict(imgs=imgs))
 

@@ -179,3 +179,26 @@ def test_init_weights_reaches_the_frame_encoder():
     assert not model.stem.frame_encoder.initialised
     model.init_weights()
     assert model.stem.frame_encoder.initialised
+
+
+def test_boxes_reach_only_a_frame_encoder_that_reads_them():
+    """A frame encoder declaring reads_boxes gets the boxes with the frames; a stem whose
+    encoder does not read them refuses boxes, and the box stem refuses to run without."""
+    box_stem = MODELS.build(dict(type='FrameStem', token_selector=dict(type='MeanTokenPooling'),
+                                 frame_encoder=dict(type='BoxGeometryEncoder', num_slots=2)))
+    frame_stem = MODELS.build(dict(
+        type='FrameStem', token_selector=dict(type='MeanTokenPooling'),
+        frame_encoder=dict(type='TinyPatchEncoder', embed_dims=8, patch_size=8,
+                           input_size=16)))
+    assert box_stem.reads_boxes and not frame_stem.reads_boxes
+    boxes = torch.zeros(1, 3, 2, 10)
+    boxes[..., 9] = -1  # empty slots, except frame 1's first: centre (0.3, 0.5)
+    boxes[0, 1, 0] = torch.tensor([0.2, 0.4, 0.4, 0.6, 0.9, 0, 0, 0, 0, 0])
+    vectors = box_stem(torch.zeros(1, 3, 3, 0, 0), boxes)
+    assert vectors.shape == (1, 3, 7 * 2 + 4)  # one token per frame, passed through
+    assert vectors[0, 1, :2].tolist() == pytest.approx([0.3, 0.5])
+    assert not vectors[0, [0, 2]].any()
+    with pytest.raises(ValueError, match='reads per-frame boxes, but they were not passed'):
+        box_stem(torch.zeros(1, 3, 3, 0, 0))
+    with pytest.raises(ValueError, match='does not read per-frame boxes, but they were passed'):
+        frame_stem(torch.zeros(1, 3, 3, 16, 16), boxes)

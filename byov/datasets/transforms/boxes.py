@@ -4,9 +4,10 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
 
-from byov.box_inputs import pack_boxes
+from byov.box_inputs import BOX_COLUMNS
 from byov.registry import TRANSFORMS
 from ..boxes import BOX_FILE, HandObjectBoxes
 from .formatting import PackEgoExoInputs
@@ -94,9 +95,11 @@ class LoadVideoBoxes(_BoxMixin, BaseTransform):
 
 @TRANSFORMS.register_module()
 class PackEgoExoBoxInputs(PackEgoExoInputs):
-    """As :class:`PackEgoExoInputs`, with the boxes packed into ``inputs``
-    (:func:`byov.box_inputs.pack_boxes`): float32 ``[2, T, 1, S, 10]`` / ``[L, 1, S, 10]``
-    (boxes only) or, when frames were loaded, ``[2, T, 4, H, W]`` / ``[L, 4, H, W]``.
+    """As :class:`PackEgoExoInputs`, with the boxes in the data sample
+    (:mod:`byov.box_inputs`): the data field ``boxes``, float32 ``[2, T, S, 10]`` (a
+    training pair) / ``[L, S, 10]`` (a whole video). ``inputs`` are the uint8 frames
+    ``[2, T, 3, H, W]`` / ``[L, 3, H, W]`` when ``with_frames``, else empty frames
+    ``[2, T, 3, 0, 0]`` / ``[L, 3, 0, 0]`` (no pixels, the same layout).
 
     Args:
         with_frames (bool): pack the frames too (for encoders that read pixels inside
@@ -112,12 +115,26 @@ class PackEgoExoBoxInputs(PackEgoExoInputs):
         if 'boxes' not in results:
             raise KeyError('PackEgoExoBoxInputs needs results["boxes"]: put LoadClipBoxes '
                            '(training pairs) or LoadVideoBoxes (whole videos) before it.')
-        imgs = None
+        boxes = np.ascontiguousarray(results['boxes'], dtype=np.float32)
+        if boxes.ndim < 3 or boxes.shape[-1] != BOX_COLUMNS:
+            raise ValueError(f'PackEgoExoBoxInputs: boxes must be [..., slots, {BOX_COLUMNS}] '
+                             f'(one table per frame), got {list(boxes.shape)}.')
+        lead = boxes.shape[:-2]
         if self.with_frames:
             if 'imgs' not in results:
                 raise KeyError('PackEgoExoBoxInputs(with_frames=True) needs frames: put '
                                'LoadClipFromCache / LoadVideoFromCache before it.')
             imgs = results['imgs']
-        packed = dict(results, imgs=pack_boxes(results['boxes'], imgs))
+            if imgs.shape[:-3] != lead:
+                raise ValueError(
+                    f'PackEgoExoBoxInputs: frames {list(imgs.shape)} do not match boxes '
+                    f'{list(boxes.shape)}: one box table per frame is expected (a frame '
+                    'loader with context frames, num_context_steps > 1, gives C frames per '
+                    'step; box encoders read one).')
+        else:
+            imgs = np.zeros((*lead, 3, 0, 0), np.uint8)
+        packed = dict(results, imgs=imgs)
         packed.pop('feats', None)
-        return super().transform(packed)
+        packed = super().transform(packed)
+        packed['data_samples'].boxes = torch.from_numpy(boxes)
+        return packed

@@ -9,7 +9,7 @@ from .sampling import context_frame_indices
 class _ContextMixin:
     """``num_context_steps`` / ``context_stride``: load every frame together with the
     ``C - 1`` frames ``stride`` apart before it (AE2's context frames, for
-    :class:`~byov.models.alignment.AE2ResNetEncoder`); C=1 loads the frames alone."""
+    :class:`~byov.models.frame_encoders.AE2ResNetEncoder`); C=1 loads the frames alone."""
 
     def _init_context(self, num_context_steps: int, context_stride: int):
         if num_context_steps < 1 or context_stride < 1:

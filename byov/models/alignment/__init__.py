@@ -1,11 +1,12 @@
-"""AE2's ego-exo alignment baselines : alignment losses on pairs of
-embedded clips and the model that trains a temporal encoder with them.
+"""AE2's ego-exo alignment baselines: alignment objectives on pairs of embedded clips and
+the model that trains a temporal encoder with them.
 
-All losses take two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two
-views of B training pairs) and return a scalar. ``AE2ResNetEncoder`` is AE2's own
-trainable frame embedder (ResNet + context frame + Conv3d + MLP).
+Every objective is a :class:`~byov.models.alignment.base.BaseAlignmentLoss` (the written
+contract): it takes two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two
+views of B training pairs) and returns a scalar. AE2's own trainable frame embedder,
+``AE2ResNetEncoder``, is a frame encoder (:mod:`byov.models.frame_encoders`).
 """
-from .ae2_encoder import AE2ResNetEncoder
+from .base import BaseAlignmentLoss
 from .dtw_contrastive import DTWContrastiveLoss
 from .model import AlignmentModel
 from .soft_dtw import SoftDTWLoss, dtw_cost, soft_dtw, soft_dtw_reference
@@ -13,7 +14,7 @@ from .tcc import TCCLoss
 from .vava import VAVALoss, sinkhorn
 
 __all__ = [
-    'AE2ResNetEncoder', 'AlignmentModel', 'DTWContrastiveLoss', 'SoftDTWLoss', 'TCCLoss',
+    'AlignmentModel', 'BaseAlignmentLoss', 'DTWContrastiveLoss', 'SoftDTWLoss', 'TCCLoss',
     'VAVALoss',
     'dtw_cost', 'sinkhorn', 'soft_dtw', 'soft_dtw_reference'
 ]

@@ -31,7 +31,6 @@ Pour Milk uses the plain soft-DTW loss. Defaults are the reference command-line 
 import torch
 
 from byov.registry import MODELS
-from ._checks import check_pair
 from .soft_dtw import SoftDTWLoss
 
 SUBSET_SAMPLINGS = ('random', 'segments')
@@ -96,7 +95,7 @@ class DTWContrastiveLoss(SoftDTWLoss):
         return costs[:batch], costs[batch:]
 
     def forward(self, embeds_a, embeds_b):
-        check_pair(embeds_a, embeds_b, type(self).__name__)
+        self.check_pair(embeds_a, embeds_b)
         batch, n, _ = embeds_a.shape
         m = embeds_b.shape[1]
         if min(n, m) < self.num_subset:

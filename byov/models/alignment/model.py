@@ -8,7 +8,7 @@ Two set-ups, one model:
   (plus anything trainable in the loss), so that the comparison with BYOV isolates the
   objective;
 - AE2's own encoder: a trainable per-frame embedder that returns ``[B, T, E]`` itself
-  (:class:`~byov.models.alignment.AE2ResNetEncoder`) as the stem's frame encoder, with
+  (:class:`~byov.models.frame_encoders.AE2ResNetEncoder`) as the stem's frame encoder, with
   ``stem.token_selector=None``, ``stem.frozen=False`` and ``backbone=None``.
 """
 from typing import Optional
@@ -18,6 +18,7 @@ import torch
 
 from byov.registry import MODELS
 from ..base import BaseEgoExoModel, BaseTemporalEncoder, follow_width, with_num_frames
+from .base import BaseAlignmentLoss
 
 
 @MODELS.register_module()
@@ -32,11 +33,13 @@ class AlignmentModel(BaseEgoExoModel):
         backbone (dict | None): a ``BaseTemporalEncoder``, ``[B, T, D] -> [B, T, E]``
             (``TemporalTransformerEncoder``); None: the frame vectors are the embeddings.
             ``in_channels`` left unset (None or absent) follows the stem's width D.
-        loss (dict): the alignment loss, ``forward(embeds_a [B, T, E], embeds_b [B, T, E])
-            -> scalar`` (``TCCLoss``, ``SoftDTWLoss``, ``DTWContrastiveLoss``,
-            ``VAVALoss``). A loss with ``uses_frame_inds = True`` also gets ``steps``: the
-            sampled frame indices of the first clip (``frame_inds`` of the data samples),
-            ``[B, T]``.
+        loss (dict): the alignment objective, a
+            :class:`~byov.models.alignment.base.BaseAlignmentLoss` (``TCCLoss``,
+            ``SoftDTWLoss``, ``DTWContrastiveLoss``, ``VAVALoss``):
+            ``forward(embeds_a [B, T, E], embeds_b [B, T, E]) -> scalar``; one with
+            ``uses_frame_inds = True`` also gets ``steps``: the sampled frame indices of
+            the first clip (``frame_inds`` of the data samples), ``[B, T]``. Checked when
+            the model is built.
         num_frames (int): frames (steps) per training clip, set once: passed to the
             backbone; ``loss`` refuses clips of another length.
         data_preprocessor (dict | nn.Module | None): normalises the uint8 frames.
@@ -63,6 +66,7 @@ class AlignmentModel(BaseEgoExoModel):
                     f'not match the frame encoder width ({width}); set '
                     f'backbone.in_channels={width} in the model config.')
         self.loss_module = MODELS.build(loss)
+        BaseAlignmentLoss.check(self.loss_module, 'loss', 'AlignmentModel')
         if not any(p.requires_grad for p in self.parameters()):
             raise ValueError('AlignmentModel: nothing to train (the stem is frozen and there '
                              'is no backbone); add a backbone or use a trainable frame '
@@ -72,15 +76,25 @@ class AlignmentModel(BaseEgoExoModel):
         """``inputs [B, 2, T, *frame]`` (view a, view b) -> ``dict(loss_align=scalar)``."""
         self.check_inputs(inputs, 'loss')
         batch = inputs.shape[0]
-        embeds = self.extract_feat(inputs.flatten(0, 1)).unflatten(0, (batch, 2))
+        boxes = self.frame_boxes(data_samples)
+        embeds = self.extract_feat(
+            inputs.flatten(0, 1), None if boxes is None else boxes.flatten(0, 1),
+        ).unflatten(0, (batch, 2))
         num_frames = embeds.shape[2]  # input frames / C for an encoder with context
         self.check_clip_length(num_frames)
         kwargs = {}
-        if getattr(self.loss_module, 'uses_frame_inds', False):
+        if self.loss_module.uses_frame_inds:
             steps = self._first_view_frame_inds(data_samples, batch, num_frames)
             if steps is not None:
                 kwargs['steps'] = steps.to(embeds.device)
-        return dict(loss_align=self.loss_module(embeds[:, 0], embeds[:, 1], **kwargs))
+        loss = self.loss_module(embeds[:, 0], embeds[:, 1], **kwargs)
+        if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+            shape = list(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(
+                f'AlignmentModel: loss {type(self.loss_module).__name__} returned {shape}; a '
+                'BaseAlignmentLoss returns a 0-dimensional tensor (reduce it, e.g. .mean(), '
+                'in its forward).')
+        return dict(loss_align=loss)
 
     @staticmethod
     def _first_view_frame_inds(data_samples, batch, num_frames) -> Optional[torch.Tensor]:

@@ -21,11 +21,11 @@ once, in the forward and in the backward pass (:func:`soft_dtw`).
 and the benchmark.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from byov.registry import MODELS
-from ._checks import check_pair, check_positive
+from ._checks import check_positive
+from .base import BaseAlignmentLoss
 
 SOFTMIN_TYPES = ('prob', 'logsumexp')
 
@@ -198,7 +198,7 @@ def soft_dtw_reference(cost, gamma=0.1, softmin='prob'):
 
 
 @MODELS.register_module()
-class SoftDTWLoss(nn.Module):
+class SoftDTWLoss(BaseAlignmentLoss):
     """Soft-DTW alignment loss of AE2 / GTA (AE2's ``--loss dtw``).
 
     ``loss = scale * mean_b R_b[N, M]`` with the column-normalised cost of
@@ -218,19 +218,17 @@ class SoftDTWLoss(nn.Module):
 
     def __init__(self, temperature=0.1, gamma=0.1, scale=0.01, softmin='prob',
                  loss_weight=1.0):
-        super().__init__()
+        super().__init__(loss_weight=loss_weight)
         name = type(self).__name__
         check_positive('temperature', temperature, name)
         check_positive('gamma', gamma, name)
         check_positive('scale', scale, name)
-        check_positive('loss_weight', loss_weight, name)
         if softmin not in SOFTMIN_TYPES:
             raise ValueError(f'{name}: softmin must be one of {SOFTMIN_TYPES}, got {softmin!r}.')
         self.temperature = temperature
         self.gamma = gamma
         self.scale = scale
         self.softmin = softmin
-        self.loss_weight = loss_weight
 
     def pair_cost(self, embeds_a, embeds_b):
         """``[B]``: ``scale * R[N, M]`` for every pair."""
@@ -238,5 +236,5 @@ class SoftDTWLoss(nn.Module):
         return self.scale * soft_dtw(cost, self.gamma, self.softmin)
 
     def forward(self, embeds_a, embeds_b):
-        check_pair(embeds_a, embeds_b, type(self).__name__)
+        self.check_pair(embeds_a, embeds_b)
         return self.loss_weight * self.pair_cost(embeds_a, embeds_b).mean()

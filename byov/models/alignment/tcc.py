@@ -7,10 +7,10 @@ AE2 cycles from the first clip to the second and back (one direction only), and 
 this module.
 """
 import torch
-import torch.nn as nn
 
 from byov.registry import MODELS
-from ._checks import check_pair, check_positive
+from ._checks import check_positive
+from .base import BaseAlignmentLoss
 
 
 def scaled_l2_similarity(x, y, temperature):
@@ -21,7 +21,7 @@ def scaled_l2_similarity(x, y, temperature):
 
 
 @MODELS.register_module()
-class TCCLoss(nn.Module):
+class TCCLoss(BaseAlignmentLoss):
     """Cycle-back regression TCC loss (AE2's ``--loss tcc``).
 
     For every frame i of ``a``: soft nearest neighbour in ``b``
@@ -56,18 +56,16 @@ class TCCLoss(nn.Module):
     min_variance = 1e-12  # floor of the predicted variance, far below any real one
 
     def __init__(self, temperature=0.1, variance_lambda=0.001, loss_weight=1.0):
-        super().__init__()
+        super().__init__(loss_weight=loss_weight)
         name = type(self).__name__
         check_positive('temperature', temperature, name)
-        check_positive('loss_weight', loss_weight, name)
         if not variance_lambda >= 0:
             raise ValueError(f'{name}: variance_lambda must be >= 0, got {variance_lambda!r}.')
         self.temperature = temperature
         self.variance_lambda = variance_lambda
-        self.loss_weight = loss_weight
 
     def forward(self, embeds_a, embeds_b, steps=None, seq_lens=None):
-        check_pair(embeds_a, embeds_b, type(self).__name__)
+        self.check_pair(embeds_a, embeds_b)
         batch, n, _ = embeds_a.shape
         if steps is None:
             steps = torch.arange(n, device=embeds_a.device).expand(batch, n)

@@ -36,10 +36,10 @@ import math
 import warnings
 
 import torch
-import torch.nn as nn
 
 from byov.registry import MODELS
-from ._checks import check_pair, check_positive
+from ._checks import check_positive
+from .base import BaseAlignmentLoss
 
 
 def sinkhorn(kernel, num_iters):
@@ -61,7 +61,7 @@ def sinkhorn(kernel, num_iters):
 
 
 @MODELS.register_module()
-class VAVALoss(nn.Module):
+class VAVALoss(BaseAlignmentLoss):
     """VAVA alignment loss as AE2 trains it (``--loss vava``).
 
     Args:
@@ -85,7 +85,7 @@ class VAVALoss(nn.Module):
     def __init__(self, num_iters=20, lambda1=1.0, lambda2=0.1, virtual_distance=5.0,
                  zeta=0.5, prior_sigma=2.0, intra_margin=2.0, intra_window=15,
                  loss_weight=1.0):
-        super().__init__()
+        super().__init__(loss_weight=loss_weight)
         name = type(self).__name__
         if isinstance(num_iters, bool) or not isinstance(num_iters, int) or num_iters < 1:
             raise ValueError(f'{name}: num_iters must be an int >= 1, got {num_iters!r}.')
@@ -93,8 +93,8 @@ class VAVALoss(nn.Module):
                 or intra_window < 0:
             raise ValueError(f'{name}: intra_window must be an int >= 0, got {intra_window!r}.')
         for key, value in dict(lambda1=lambda1, lambda2=lambda2,
-                               virtual_distance=virtual_distance, prior_sigma=prior_sigma,
-                               loss_weight=loss_weight).items():
+                               virtual_distance=virtual_distance,
+                               prior_sigma=prior_sigma).items():
             check_positive(key, value, name)
         for key, value in dict(zeta=zeta, intra_margin=intra_margin).items():
             if not value >= 0:
@@ -107,7 +107,6 @@ class VAVALoss(nn.Module):
         self.prior_sigma = prior_sigma
         self.intra_margin = intra_margin
         self.intra_window = intra_window
-        self.loss_weight = loss_weight
 
     @staticmethod
     def mixing_weight(global_step):
@@ -193,7 +192,7 @@ class VAVALoss(nn.Module):
         return terms.mean(dim=(1, 2))
 
     def forward(self, embeds_a, embeds_b, global_step=None):
-        check_pair(embeds_a, embeds_b, type(self).__name__)
+        self.check_pair(embeds_a, embeds_b)
         if global_step is None:
             from mmengine.logging import MessageHub
             global_step = MessageHub.get_current_instance().get_info('iter', 0)

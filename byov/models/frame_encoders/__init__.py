@@ -1,6 +1,9 @@
-"""Frame encoders: frozen ones map normalised frames ``[B, T, 3, H, W]`` to patch tokens
-``[B, T, N, D]``; box-reading ones take box inputs (:mod:`byov.box_inputs`), the
-trainable object-centric one returns ``[B, T, E]``."""
+"""Frame encoders, the per-frame image models a stem runs: frozen ones map normalised
+frames ``[B, T, 3, H, W]`` to patch tokens ``[B, T, N, D]``; box-reading ones
+(``reads_boxes = True``) also take the per-frame boxes ``[B, T, S, 10]``
+(:mod:`byov.box_inputs`); AE2's trainable ones (``AE2ResNetEncoder``,
+``ObjectCentricEncoder``) return frame vectors ``[B, T, E]`` themselves."""
+from .ae2_encoder import AE2ResNetEncoder
 from .base import BaseFrameEncoder
 from .box_geometry import BoxGeometryEncoder
 from .hf_clip import CLIPVisionEncoder, CLIPWeightsUnavailableError
@@ -8,6 +11,6 @@ from .object_centric import ObjectCentricEncoder
 from .roi_align import roi_align
 from .tiny import TinyPatchEncoder
 
-__all__ = ['BaseFrameEncoder', 'BoxGeometryEncoder', 'CLIPVisionEncoder',
+__all__ = ['AE2ResNetEncoder', 'BaseFrameEncoder', 'BoxGeometryEncoder', 'CLIPVisionEncoder',
            'CLIPWeightsUnavailableError', 'ObjectCentricEncoder', 'TinyPatchEncoder',
            'roi_align']

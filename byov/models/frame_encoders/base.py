@@ -22,6 +22,9 @@ class BaseFrameEncoder(nn.Module):
     out_channels: int
     num_tokens: int
     input_size: int
+    #: whether :meth:`forward` also takes the per-frame boxes, ``forward(frames, boxes)``
+    #: (:mod:`byov.box_inputs`); the stem then passes the data samples' boxes with the frames
+    reads_boxes: bool = False
     #: the config alone rebuilds these weights (pretrained files or a seed), so
     #: checkpoints leave them out and record :meth:`identity` instead (``FrameStem``)
     rebuildable: bool = True

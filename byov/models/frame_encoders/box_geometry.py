@@ -1,10 +1,11 @@
 """A weight-free frame encoder of hand-object box geometry."""
 import hashlib
 import itertools
+from typing import Optional
 
 import torch
 
-from byov.box_inputs import unpack_boxes
+from byov.box_inputs import box_table
 from byov.registry import MODELS
 from .base import BaseFrameEncoder
 
@@ -49,17 +50,20 @@ def box_geometry_features(boxes: torch.Tensor) -> torch.Tensor:
 class BoxGeometryEncoder(BaseFrameEncoder):
     """Hand-object box geometry as one token per frame, no weights.
 
-    Reads box inputs (:mod:`byov.box_inputs`: ``[B, T, 1, S, 10]`` boxes only, or
-    ``[B, T, 4, H, W]`` frames + box plane, whose pixels it ignores) and returns
-    ``[B, T, 1, D]`` with ``D = 7 S + 2 S (S - 1)`` (52 for AE2's 4 slots) from
-    :func:`box_geometry_features`. Deterministic and view-dependent: a camera that sees
-    the scene from elsewhere sees other coordinates, which is what cross-view training
-    has to bridge. Use it with any token selector (one token: STM and mean pooling
-    return it as is).
+    Reads the per-frame boxes (:mod:`byov.box_inputs`; ``reads_boxes = True``, so the
+    stem passes them with the frames, whose pixels it ignores: empty ``[..., 3, 0, 0]``
+    frames of a box-only pipeline are fine): ``frames [B, T, 3, H, W]`` and
+    ``boxes [B, T, S, 10]`` -> ``[B, T, 1, D]`` with ``D = 7 S + 2 S (S - 1)`` (52 for
+    AE2's 4 slots) from :func:`box_geometry_features`. Deterministic and view-dependent:
+    a camera that sees the scene from elsewhere sees other coordinates, which is what
+    cross-view training has to bridge. Use it with any token selector (one token: STM and
+    mean pooling return it as is).
 
     Args:
         num_slots (int): S, rows of the box table (AE2: 4).
     """
+
+    reads_boxes = True
 
     def __init__(self, num_slots: int = 4):
         super().__init__(chunk_size=None)
@@ -76,7 +80,8 @@ class BoxGeometryEncoder(BaseFrameEncoder):
         return hashlib.sha1(f'{type(self).__name__}|{self.num_slots}'.encode()).hexdigest()
 
     @torch.no_grad()
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``[B, T, C, H, W]`` box input -> ``[B, T, 1, D]``."""
-        _, boxes = unpack_boxes(inputs, self.num_slots)
+    def forward(self, frames: torch.Tensor,
+                boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``frames [B, T, 3, H, W]`` (unused), ``boxes [B, T, S, 10]`` -> ``[B, T, 1, D]``."""
+        boxes = box_table(boxes, self.num_slots, frames.shape[:-3], 'BoxGeometryEncoder')
         return box_geometry_features(boxes.float())[..., None, :]

@@ -14,15 +14,16 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from byov.box_inputs import unpack_boxes
+from byov.box_inputs import box_table
 from byov.registry import MODELS
 from .roi_align import roi_align
 
 
 @MODELS.register_module()
 class ObjectCentricEncoder(BaseModule):
-    """Trainable per-frame embedder reading frames and boxes:
-    ``[B, T, 4, H, W]`` (frames + box plane, :mod:`byov.box_inputs`) -> ``[B, T, E]``.
+    """Trainable per-frame embedder reading frames and boxes: ``frames [B, T, 3, H, W]``
+    and ``boxes [B, T, S, 10]`` (the data samples' boxes, :mod:`byov.box_inputs`;
+    ``reads_boxes = True``, so the stem passes them) -> ``[B, T, E]``.
 
     1. mmaction2's 2-D ``ResNet`` (stages 1-3) on every frame: the stage-1 map
        (``[F1, H/4, W/4]``, mid-level) and the stage-3 map (``[F3, H/16, W/16]``);
@@ -56,6 +57,8 @@ class ObjectCentricEncoder(BaseModule):
         dropout (float): dropout in the transformer and on the stage-3 map (0.1).
         chunk_size (int | None): frames encoded at a time in eval mode (whole videos).
     """
+
+    reads_boxes = True
 
     def __init__(self, depth: int = 50, pretrained: Optional[str] = None, num_slots: int = 4,
                  dims: int = 256, num_layers: int = 2, num_heads: int = 4,
@@ -118,15 +121,16 @@ class ObjectCentricEncoder(BaseModule):
         keep = (~mask).to(out.dtype)[..., None]
         return self.head((out * keep).sum(1) / keep.sum(1))
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``inputs [B, T, 4, H, W]`` (normalised frames + box plane) -> ``[B, T, E]``."""
-        frames, boxes = unpack_boxes(inputs, self.num_slots)
-        if frames is None:
+    def forward(self, frames: torch.Tensor,
+                boxes: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``frames [B, T, 3, H, W]`` (normalised), ``boxes [B, T, S, 10]`` -> ``[B, T, E]``."""
+        boxes = box_table(boxes, self.num_slots, frames.shape[:-3], 'ObjectCentricEncoder')
+        if frames.shape[-1] * frames.shape[-2] == 0:
             raise ValueError('ObjectCentricEncoder reads pixels inside the boxes, but the '
-                             'input holds boxes only; pack the frames too '
+                             'input holds boxes only (empty frames); pack the frames too '
                              '(PackEgoExoBoxInputs(with_frames=True) after LoadClipFromCache '
                              '/ LoadVideoFromCache).')
-        B, T = inputs.shape[:2]
+        B, T = frames.shape[:2]
         frames, boxes = frames.flatten(0, 1), boxes.flatten(0, 1)
         step = frames.shape[0] if self.training or not self.chunk_size else self.chunk_size
         embeds = torch.cat([self.embed(frames[i:i + step], boxes[i:i + step])

@@ -11,6 +11,7 @@ import byov.models.data_preprocessor  # noqa: F401
 import byov.models.frame_encoders  # noqa: F401
 import byov.models.temporal_encoder  # noqa: F401
 import byov.models.token_selectors  # noqa: F401
+from byov.models.alignment import BaseAlignmentLoss
 from byov.registry import MODELS
 
 FRAMES, SIZE, WIDTH, EMBED = 6, 16, 16, 8
@@ -33,7 +34,7 @@ class AlignTestLinearFrameEncoder(nn.Module):
 
 
 @MODELS.register_module(name='AlignTestStepsSpyLoss', force=True)
-class AlignTestStepsSpyLoss(nn.Module):
+class AlignTestStepsSpyLoss(BaseAlignmentLoss):
     uses_frame_inds = True
 
     def forward(self, embeds_a, embeds_b, steps=None):
@@ -159,3 +160,65 @@ def test_every_registered_model_names_its_ignorable_checkpoint_prefixes():
         cls.__name__ for cls in models}
     for cls in models:
         assert callable(getattr(cls, 'ignorable_checkpoint_prefixes', None)), cls.__name__
+
+
+@MODELS.register_module(name='AlignTestPlainLoss', force=True)
+class _PlainLoss(nn.Module):
+    """An objective that does not subclass BaseAlignmentLoss."""
+
+    def forward(self, embeds_a, embeds_b):
+        return (embeds_a - embeds_b).pow(2).mean()
+
+
+@MODELS.register_module(name='AlignTestStepsForgottenLoss', force=True)
+class _StepsForgottenLoss(BaseAlignmentLoss):
+    """Asks for the frame indices but its forward cannot take them."""
+    uses_frame_inds = True
+
+    def forward(self, embeds_a, embeds_b):
+        return (embeds_a - embeds_b).pow(2).mean()
+
+
+@MODELS.register_module(name='AlignTestRenamedLoss', force=True)
+class _RenamedLoss(BaseAlignmentLoss):
+    def forward(self, x, y):
+        return (x - y).pow(2).mean()
+
+
+@MODELS.register_module(name='AlignTestPerPairLoss', force=True)
+class _PerPairLoss(BaseAlignmentLoss):
+    """Forgets to reduce over the batch."""
+
+    def forward(self, embeds_a, embeds_b):
+        return (embeds_a - embeds_b).pow(2).mean(dim=(1, 2))
+
+
+@pytest.mark.parametrize('align_loss', LOSSES, ids=lambda c: c['type'])
+def test_shipped_objectives_fulfil_the_written_contract(align_loss):
+    loss = MODELS.build(align_loss)
+    assert isinstance(loss, BaseAlignmentLoss) and loss.loss_weight == 1.0
+    BaseAlignmentLoss.check(loss, 'loss', 'test')  # raises on a broken contract
+    # only TCC reads the sampled frame indices
+    assert loss.uses_frame_inds == (align_loss['type'] == 'TCCLoss')
+    with pytest.raises(ValueError, match='loss_weight must be a positive number'):
+        MODELS.build(dict(align_loss, loss_weight=0))
+
+
+@pytest.mark.parametrize('loss_type,message', [
+    ('AlignTestPlainLoss', r'loss must be a byov\.models\.alignment\.base\.'
+                           r'BaseAlignmentLoss subclass; _PlainLoss is not'),
+    ('AlignTestStepsForgottenLoss', r'loss _StepsForgottenLoss sets uses_frame_inds = True '
+                                    r'but its forward takes \(embeds_a, embeds_b\), no steps'),
+    ('AlignTestRenamedLoss', r'loss _RenamedLoss\.forward takes \(x, y\); the '
+                             r'BaseAlignmentLoss contract is forward\(embeds_a, embeds_b\)'),
+])
+def test_a_broken_objective_is_refused_when_the_model_is_built(loss_type, message):
+    with pytest.raises(TypeError, match='AlignmentModel: ' + message):
+        MODELS.build(model_cfg(dict(type=loss_type)))
+
+
+def test_an_objective_returning_more_than_a_scalar_is_refused():
+    model = MODELS.build(model_cfg(dict(type='AlignTestPerPairLoss')))
+    with pytest.raises(ValueError, match=r'returned \[2\]; a BaseAlignmentLoss returns a '
+                                         '0-dimensional tensor'):
+        model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')

@@ -1,0 +1,71 @@
+"""The contract of an alignment objective, written down and checked at build (as
+:class:`~byov.models.base.BaseTemporalEncoder` for a backbone)."""
+import inspect
+
+import torch
+from torch import nn
+
+from ..base import _check_part
+from ._checks import check_pair, check_positive
+
+
+class BaseAlignmentLoss(nn.Module):
+    """An alignment objective (``AlignmentModel``'s ``loss``): the two embedded views of B
+    training pairs -> one scalar to minimise.
+
+    What the model passes, ``forward(embeds_a, embeds_b, **extras)``:
+        ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]``: the per-frame embeddings of
+        view a and view b of each pair, in temporal order, with gradients (N = M =
+        ``model.num_frames`` in training; a loss may accept N != M). ``extras`` only when
+        the loss asks for them:
+        ``steps [B, N]`` (int64, on the embeddings' device) when the class sets
+        ``uses_frame_inds = True``: the indices in its video of each sampled frame of view
+        a (the data samples' ``frame_inds``). Data samples without ``frame_inds`` pass no
+        ``steps``, so ``steps`` must default (e.g. to ``0..N-1``).
+        Further keyword arguments with defaults are the loss's own (VAVA's
+        ``global_step``); the model never passes them.
+
+    What it returns: a 0-dimensional tensor, already multiplied by ``loss_weight``, that
+    gradients flow through. The model logs it as ``loss_align`` and checks its shape.
+
+    Attributes a subclass sets (``super().__init__`` does):
+        loss_weight (float): the factor on the returned loss (> 0).
+    Class attribute:
+        uses_frame_inds (bool): whether ``forward`` takes ``steps`` (False).
+
+    A subclass calls ``super().__init__(loss_weight=...)``, validates its own options
+    with errors that name them, and implements ``forward``; :meth:`check_pair` checks the
+    two clips. ``AlignmentModel`` refuses a loss that is not a ``BaseAlignmentLoss``, does
+    not set ``loss_weight``, names its first two ``forward`` arguments otherwise, or sets
+    ``uses_frame_inds`` without taking ``steps``.
+    """
+
+    ATTRIBUTES = ('loss_weight',)
+    FORWARD_ARGS = ('embeds_a', 'embeds_b')
+    uses_frame_inds = False
+
+    def __init__(self, loss_weight: float = 1.0):
+        super().__init__()
+        check_positive('loss_weight', loss_weight, type(self).__name__)
+        self.loss_weight = loss_weight
+
+    def forward(self, embeds_a: torch.Tensor, embeds_b: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def check_pair(self, embeds_a: torch.Tensor, embeds_b: torch.Tensor):
+        """Refuse clips that are not ``[B, N, E]`` and ``[B, M, E]`` of one B and E."""
+        check_pair(embeds_a, embeds_b, type(self).__name__)
+
+    @classmethod
+    def check(cls, module, option: str, owner: str):
+        """Raise a TypeError naming ``option`` unless ``module`` fulfils the contract."""
+        _check_part(module, cls, option, owner, cls.ATTRIBUTES, cls.FORWARD_ARGS)
+        params = inspect.signature(module.forward).parameters
+        takes_steps = 'steps' in params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        if module.uses_frame_inds and not takes_steps:
+            raise TypeError(
+                f'{owner}: {option} {type(module).__name__} sets uses_frame_inds = True but '
+                f'its forward takes ({", ".join(params)}), no steps; add a steps=None '
+                'argument (the sampled frame indices of view a, [B, N]) or set '
+                'uses_frame_inds = False.')
