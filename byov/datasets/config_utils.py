@@ -221,7 +221,7 @@ def check_clip_length(cfg) -> None:
             f'model.num_frames={model_frames}, but the train loader samples clips of '
             f'{lengths[0]} frames (SampleClipFrames.num_frames): the model is built for '
             'the clip length it trains on. Set both to the same value (the configs read '
-            'the dataset config\'s with num_frames={{_base_.num_frames}}).')
+            'the dataset config\'s with num_frames={{_base_.clip_len}}).')
 
 
 def _changed_paths(before, after, path: str = '') -> List[str]:
@@ -352,8 +352,8 @@ def check_data_roots(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     raise DataConfigError(
         f'The dataloaders of this config read different data roots:\n{lines}\n'
         'The evaluation would fit its classifiers on one dataset and score them on '
-        'another. Pass --data-root DIR to set every loader at once (or set `data_root` '
-        'at the top of the config); if the mix is deliberate, set '
+        'another. Pass --data-root DIR to set every loader at once (or set the same '
+        'data_root in every loader of the config); if the mix is deliberate, set '
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 

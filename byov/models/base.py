@@ -142,7 +142,7 @@ def with_num_frames(cfg: Optional[dict], num_frames: int, option: str, owner: st
             f'{owner}: {option}.num_frames={given} is {relation} than the {num_frames}-frame '
             f'clips of model.num_frames={num_frames}. The clip length is set once: remove '
             f'{option}.num_frames from the config (the model passes model.num_frames, which '
-            "leaf configs read from the dataset config's num_frames).")
+            "leaf configs read from the dataset config's clip_len).")
     return dict(cfg, num_frames=num_frames)
 
 
@@ -219,9 +219,9 @@ class BaseEgoExoModel(BaseModel):
         owner = type(self).__name__
         if num_frames is None and self.NEEDS_NUM_FRAMES:
             raise ValueError(f'{owner}: num_frames (frames per training clip) is required: '
-                             'set num_frames at the top of the config (byov.datasets.'
-                             'setup_data, which byov\'s tools run, copies it into '
-                             'model.num_frames) or model.num_frames itself.')
+                             'set model.num_frames to the training clips\' length (the '
+                             'shipped configs read the dataset config\'s: '
+                             'model = dict(num_frames={{_base_.clip_len}})).')
         if num_frames is not None and (isinstance(num_frames, bool)
                                        or not isinstance(num_frames, int) or num_frames < 2):
             raise ValueError(f'{owner}: num_frames (frames per training clip) must be an int '
@@ -263,9 +263,9 @@ class BaseEgoExoModel(BaseModel):
             raise ValueError(
                 f'{type(self).__name__}.loss got {num_frames}-frame clips but the model was '
                 f'built for model.num_frames={self.num_frames}. Set the clip length once: '
-                "the dataset config's num_frames, read by SampleClipFrames(num_frames=...) in "
+                "the dataset config's clip_len, read by SampleClipFrames(num_frames=...) in "
                 'train_pipeline and by model.num_frames (leaf configs write '
-                'model = dict(num_frames={{_base_.num_frames}})).')
+                'model = dict(num_frames={{_base_.clip_len}})).')
 
     def ignorable_checkpoint_prefixes(self) -> Tuple[str, ...]:
         """State-dict key prefixes whose missing or unexpected keys a strict checkpoint

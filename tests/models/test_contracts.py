@@ -217,7 +217,7 @@ def test_models_that_train_on_clips_require_num_frames(name, needs):
     cfg = weight_free(model_cfg(name, num_frames=None))
     if needs:
         with pytest.raises(ValueError, match=r'num_frames \(frames per training clip\) is '
-                           'required: set num_frames at the top of the config'):
+                           r'required: set model.num_frames'):
             MODELS.build(cfg)
     else:
         cfg.pop('num_frames')  # the baseline takes no clip length at all

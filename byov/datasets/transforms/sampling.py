@@ -53,10 +53,9 @@ class SampleClipFrames(BaseTransform):
 
     def __init__(self, num_frames: Optional[int] = 32, random_offset: int = 1):
         if num_frames is None:
-            raise ValueError('SampleClipFrames: num_frames not set. The ego-exo dataset '
-                             'bases take it from `num_frames` at the top of the config: '
-                             "run through byov's tools, or call "
-                             'byov.datasets.setup_data(cfg) first.')
+            raise ValueError('SampleClipFrames: num_frames not set; the dataset configs '
+                             'write their clip_len here (configs/_base_/datasets/'
+                             'synthetic_egoexo.py).')
         if num_frames < 1 or random_offset < 0:
             raise ValueError(f'SampleClipFrames needs num_frames >= 1 and random_offset '
                              f'>= 0, got {num_frames} and {random_offset}.')
