@@ -11,6 +11,7 @@ import math
 import os.path as osp
 import re
 import shutil
+import statistics
 import sys
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -159,16 +160,25 @@ def test_measured_results_match_the_results_files_they_cite():
         with open(osp.join(ROOT, result['Results File'])) as f:
             recorded = json.load(f)
         row = result['Results Row']
-        if 'Results Table' in result:  # several seeds: mean and sample std per metric
+        if 'Results Table' in result:  # over seeds: mean, sample std and count per metric
             cells = recorded['tables'][result['Results Table']][row]
             mean = {key: cells[key]['mean'] for key in cells}
-            std = {key: cells[key]['std'] for key in cells}
-            assert result['Seeds'] == recorded['seeds'], config
-        else:
+            runs = {cells[key]['n'] for key in cells}
+            assert result['Runs'] == runs.pop() and not runs, config
+            std = {key: cells[key]['std'] for key in cells} if result['Runs'] > 1 else None
+            seeds = recorded['seeds'] if result['Runs'] == len(recorded['seeds']) else None
+        else:  # a value per metric, or a list of them (one per seed)
             (found,) = [r for r in recorded['rows'] if r['name'] == row]
-            mean = {k.split('/')[-1]: v for k, v in found['metrics'].items()}
-            std = None
-            assert result['Seeds'] == found['seeds'], config
+            values = {k.split('/')[-1]: v for k, v in found['metrics'].items()}
+            lists = [v for v in values.values() if isinstance(v, list)]
+            assert result['Runs'] == (len(lists[0]) if lists else 1), config
+            mean = {k: statistics.mean(v) if isinstance(v, list) else v
+                    for k, v in values.items()}
+            std = {k: statistics.stdev(v) for k, v in values.items()
+                   if isinstance(v, list)} if result['Runs'] > 1 else None
+            seeds = found['seeds']
+        assert result.get('Seeds') == seeds, config
+        assert ('Metrics Std' in result) == (std is not None), config
         for metric, (key, percent) in METRIC_KEYS.items():
             digits, scale = (2, 100) if percent else (4, 1)
             expected = _round_once(scale * mean[key], digits)

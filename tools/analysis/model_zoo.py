@@ -12,8 +12,9 @@ holding several tables). This script fills in everything else:
   model's parts), ``Pretrained`` (the frame encoder's weights), ``Resolution`` and, for a
   config that trains (it has an ``optim_wrapper``), ``Training Data``, ``Epochs``,
   ``Batch Size`` and ``Frame`` (frames per training clip);
-- the ``Metrics`` (and ``Seeds``, ``Metrics Std``) of each measured result, read from its
-  results file and rounded once: F1 and mAP@10 x 100 with 2 decimals, progression and
+- the ``Metrics`` of each measured result, read from its results file, with ``Runs``
+  (how many runs the numbers average), ``Seeds`` (theirs, where the file says) and, over
+  several runs, the sample standard deviation in ``Metrics Std``; rounded once: F1 and mAP@10 x 100 with 2 decimals, progression and
   Kendall's tau as fractions with 4 decimals (the model zoo's units).
 
 It also writes every file in one layout (key order, a fixed header), so a hand edit shows
@@ -64,7 +65,7 @@ METADATA_KEYS = ['Architecture', 'Pretrained', 'Training Data', 'Epochs', 'Batch
 DERIVED_METADATA = ('Architecture', 'Pretrained', 'Training Data', 'Epochs', 'Batch Size',
                     'Frame', 'Resolution')
 RESULT_KEYS = ['Task', 'Dataset', 'Source', 'Note', 'Results File', 'Results Table',
-               'Results Row', 'Seeds', 'Metrics', 'Metrics Std']
+               'Results Row', 'Runs', 'Seeds', 'Metrics', 'Metrics Std']
 
 
 class ZooError(ValueError):
@@ -122,7 +123,8 @@ def _architecture(model):
 
 
 def measured(entry, root=ROOT, where=''):
-    """``(metrics, std or None, seeds)`` of a ``Source: measured`` result, from its file."""
+    """``(metrics, std or None, runs, seeds or None)`` of a ``Source: measured`` result,
+    from its file."""
     rel = entry.get('Results File')
     row_name = entry.get('Results Row')
     if not rel or not row_name:
@@ -144,6 +146,8 @@ def measured(entry, root=ROOT, where=''):
         for _, key, _ in METRICS:
             value = plain.get(key)
             values[key] = (value, None) if not isinstance(value, list) else _mean_std(value)
+        lists = [v for v in plain.values() if isinstance(v, list)]
+        runs = len(lists[0]) if lists else 1
         seeds = row.get('seeds')
     elif kind == 'seed_comparison':
         table = entry.get('Results Table')
@@ -154,9 +158,12 @@ def measured(entry, root=ROOT, where=''):
         if row_name not in rows:
             raise ZooError(f'{where}: table {table!r} of {rel} has no row {row_name!r}; '
                            f'rows: {list(rows)}')
-        values = {key: (rows[row_name][key]['mean'], rows[row_name][key]['std'])
-                  if key in rows[row_name] else (None, None) for _, key, _ in METRICS}
-        seeds = results.get('seeds')
+        cells = rows[row_name]
+        values = {key: (cells[key]['mean'], cells[key]['std']) if key in cells
+                  else (None, None) for _, key, _ in METRICS}
+        runs = min(cells[key]['n'] for _, key, _ in METRICS if key in cells)
+        # a row that does not depend on the seed (time only, frozen features) runs once
+        seeds = results.get('seeds') if runs == len(results.get('seeds') or []) else None
     else:
         raise ZooError(f'{where}: {rel} is of kind {kind!r}; a measured result reads '
                        '"metrics_rows" or "seed_comparison" files')
@@ -170,8 +177,7 @@ def measured(entry, root=ROOT, where=''):
             std[name] = _round(spread, percent)
     if not metrics:
         raise ZooError(f'{where}: row {row_name!r} of {rel} has none of the AE2 metrics')
-    multi = isinstance(seeds, list) and len(seeds) > 1
-    return metrics, (std if multi and std else None), seeds
+    return metrics, (std if runs > 1 and std else None), runs, seeds
 
 
 def _mean_std(values):
@@ -223,12 +229,13 @@ def _result(entry, root, where):
         raise ZooError(f'{where}: every result needs "Source: paper" (printed in the paper) '
                        f'or "Source: measured" (a byov run); got {source!r}')
     if source == 'measured':
-        metrics, std, seeds = measured(entry, root, where)
+        metrics, std, runs, seeds = measured(entry, root, where)
+        for key in ('Metrics Std', 'Runs', 'Seeds'):
+            entry.pop(key, None)
         entry['Metrics'] = metrics
-        entry.pop('Metrics Std', None)
+        entry['Runs'] = runs
         if std is not None:
             entry['Metrics Std'] = std
-        entry.pop('Seeds', None)
         if seeds is not None:
             entry['Seeds'] = list(seeds)
     return _ordered(entry, RESULT_KEYS)
