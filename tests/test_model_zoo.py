@@ -71,7 +71,7 @@ def _results(source):
 
 def _dataset_name(cfg):
     """The zoo's name of a config's dataset, from its data_root folder."""
-    folder = osp.basename(osp.normpath(cfg.data_root))
+    folder = osp.basename(osp.normpath(cfg.test_dataloader.dataset.data_root))
     return SYNTHETIC if folder == 'synthetic_egoexo' else \
         'AE2 ' + folder.replace('_', ' ').title()
 
@@ -137,11 +137,12 @@ def test_every_shipped_config_is_in_a_metafile_and_loads():
 def test_metadata_agrees_with_each_config():
     for _, model in _models():
         cfg, meta, where = _config(model['Config']), model['Metadata'], model['Name']
-        assert meta['Resolution'] == f'{cfg.frame_size}x{cfg.frame_size}', where
+        size = cfg.test_dataloader.dataset.frame_size  # the evaluated frames
+        assert meta['Resolution'] == f'{size}x{size}', where
         if 'optim_wrapper' in cfg:
             assert meta['Epochs'] == cfg.train_cfg.max_epochs, where
             assert meta['Batch Size'] == cfg.train_dataloader.batch_size, where
-            assert meta['Frame'] == cfg.num_frames, where
+            assert meta['Frame'] == cfg.model.num_frames, where  # the model's clip length
             assert meta['Training Data'] == _dataset_name(cfg), where
         else:  # evaluated without training: no training settings to report
             assert not {'Epochs', 'Batch Size', 'Training Data'} & set(meta), where

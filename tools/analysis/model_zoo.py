@@ -98,17 +98,21 @@ def config_metadata(config_path):
     encoder = (model.get('stem') or {}).get('frame_encoder') or {}
     if isinstance(encoder.get('pretrained'), str):
         meta['Pretrained'] = encoder['pretrained']
+    # what the run reads: the loaders (the evaluated split's for configs that do not train)
+    data = (cfg.get('train_dataloader') or cfg.test_dataloader).dataset
     if cfg.get('optim_wrapper') is not None:
-        folder = osp.basename(osp.normpath(str(cfg.get('data_root'))))
+        folder = osp.basename(osp.normpath(str(data.get('data_root'))))
         if folder not in DATASET_NAMES:
-            raise ZooError(f'{config_path}: data_root {cfg.get("data_root")!r} is not a '
+            raise ZooError(f'{config_path}: data_root {data.get("data_root")!r} is not a '
                            f'dataset of the zoo; add its folder name to DATASET_NAMES in '
                            f'tools/analysis/model_zoo.py')
         meta['Training Data'] = DATASET_NAMES[folder]
         meta['Epochs'] = cfg.train_cfg.max_epochs
         meta['Batch Size'] = cfg.train_dataloader.batch_size
-        meta['Frame'] = cfg.num_frames
-    meta['Resolution'] = f'{cfg.frame_size}x{cfg.frame_size}'
+        clips = [s['num_frames'] for s in data.pipeline if s['type'] == 'SampleClipFrames']
+        meta['Frame'] = clips[0]
+    size = data.frame_size
+    meta['Resolution'] = f'{size}x{size}'
     return meta
 
 
