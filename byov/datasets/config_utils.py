@@ -140,7 +140,7 @@ def fill_from_top_level(cfg) -> List[str]:
     that says otherwise); a top-level ``feature_cache`` switches the config to cached
     features (:func:`setup_feature_cache`).
     """
-    before = _plain(copy.deepcopy(_plain(cfg)))
+    before = _copy_tree(cfg)
     datasets = [dataset for _, dataset in iter_loaders(cfg)]
     for key in SHARED_KEYS:
         mixed = key == 'data_root' and cfg.get(MIXED_ROOTS_KEY, False)
@@ -159,7 +159,18 @@ def fill_from_top_level(cfg) -> List[str]:
         _fill_context(step, cfg.get(CONTEXT_KEY))
     _setup_protocol(cfg)
     setup_feature_cache(cfg)
-    return _changed_paths(before, _plain(cfg))
+    return _changed_paths(before, _copy_tree(cfg))
+
+
+def _copy_tree(node):
+    """A config's dicts and lists copied (as plain ones); anything else in it (a built
+    model or dataloader handed to a Runner) kept as the same object."""
+    node = node.to_dict() if hasattr(node, 'to_dict') else node
+    if isinstance(node, dict):
+        return {key: _copy_tree(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_copy_tree(value) for value in node]
+    return node
 
 
 def _fill(places: Sequence[Tuple[dict, str]], value, replace_stale: bool = True) -> bool:
@@ -178,7 +189,7 @@ def _fill(places: Sequence[Tuple[dict, str]], value, replace_stale: bool = True)
 
 def unfilled_settings(cfg) -> List[str]:
     """What :func:`fill_from_top_level` would change in ``cfg`` (left unchanged)."""
-    return fill_from_top_level(copy.deepcopy(_plain(cfg)))
+    return fill_from_top_level(_copy_tree(cfg))
 
 
 def check_config(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
@@ -239,7 +250,7 @@ def _changed_paths(before, after, path: str = '') -> List[str]:
             and len(before) == len(after)):
         return [p for i, (x, y) in enumerate(zip(before, after))
                 for p in _changed_paths(x, y, f'{path}[{i}]')]
-    return [] if before == after else [path]
+    return [] if before is after or before == after else [path]
 
 
 def _listing(paths: Sequence[str], most: int = 6) -> str:
