@@ -231,8 +231,8 @@ def test_byov_runner_checks_before_building_anything(tmp_path):
 
 @pytest.mark.slow
 def test_eval_loop_refuses_a_fit_split_from_another_dataset(default_paths, tmp_path):
-    """With mmengine's plain Runner too (no config check), the test loop refuses to fit
-    on one dataset and score on another."""
+    """With mmengine's plain Runner too, the test loop refuses to fit on one dataset and
+    score on another (the loop checks the config when it is built)."""
     other = tmp_path / 'other_copy'
     shutil.copytree(default_paths / 'data' / 'synthetic_egoexo', other)
     code, out = _python(f'''
@@ -244,4 +244,36 @@ def test_eval_loop_refuses_a_fit_split_from_another_dataset(default_paths, tmp_p
         Runner.from_cfg(cfg).test()
         ''', default_paths)
     assert code != 0
-    assert 'DataConfigError: EgoExoTestLoop: the eval split is read from' in out
+    assert 'DataConfigError: The dataloaders of this config read different data roots' in out
+    assert 'Epoch(test)' not in out
+
+
+def test_eval_loop_compares_the_built_datasets_roots():
+    """A runner handed built dataloaders (no config to check) still meets the loop's
+    comparison of the datasets it embeds."""
+    from types import SimpleNamespace
+
+    from byov.engine.loops import _check_same_data_root
+    here, there = SimpleNamespace(data_root='data/a'), SimpleNamespace(data_root='data/b')
+    _check_same_data_root(here, SimpleNamespace(data_root='data/a/'), False, 'Loop')
+    _check_same_data_root(here, there, True, 'Loop')  # allow_mixed_data_roots
+    with pytest.raises(DataConfigError, match='eval split is read from data/a but the fit'):
+        _check_same_data_root(here, there, False, 'Loop')
+
+
+@pytest.mark.slow
+def test_mmengines_plain_runner_meets_the_same_check_in_the_loops(default_paths, tmp_path):
+    """mmengine's Runner does not check byov configs, but the evaluation loops do when
+    they are built (before the first epoch): a top-level data_root that no loader reads
+    stops the run instead of training on the data the loaders name."""
+    code, out = _python(f'''
+        from mmengine.config import Config
+        from mmengine.runner import Runner
+        cfg = Config.fromfile({DEMO!r})
+        cfg.merge_from_dict({dict(SMALL, data_root='data/elsewhere',
+                                  work_dir=str(tmp_path / 'run'))!r})
+        Runner.from_cfg(cfg).train()
+        ''', default_paths)
+    assert code != 0
+    assert 'DataConfigError: In this config, train_dataloader.dataset.data_root' in out
+    assert 'Epoch(train)' not in out

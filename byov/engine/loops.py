@@ -20,7 +20,7 @@ from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 from torch.utils.data import DataLoader
 
-from byov.datasets.config_utils import MIXED_ROOTS_KEY, DataConfigError
+from byov.datasets.config_utils import MIXED_ROOTS_KEY, DataConfigError, check_config
 from byov.engine.provenance import dataset_provenance, runner_provenance, temporal_crop_of
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
@@ -59,6 +59,10 @@ class _EgoExoEvalMixin:
                  fp16: bool = False, save_embeddings: bool = True,
                  results_file: Optional[str] = None,
                  dump_file: Optional[str] = None) -> None:
+        # byov's runner checked the config before building; mmengine's plain Runner did
+        # not, and every ego-exo config reaches this loop before training starts
+        if not getattr(runner, 'config_checked', False):
+            check_config(runner.cfg)
         super().__init__(runner, dataloader, evaluator, fp16)
         if fit_dataloader is None:
             raise ValueError(

@@ -114,6 +114,7 @@ class ByovRunner(Runner):
         self._resuming = False
         self.checkpoint_load = None
         check_config(_config_of(args, kwargs))  # before the (slow) builds
+        self.config_checked = True  # the evaluation loops check it otherwise
         with closest_name_hints():
             super().__init__(*args, **kwargs)
         self.logger.addFilter(_WITHOUT_FILECLIENT_NOTICE)
