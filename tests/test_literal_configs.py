@@ -162,6 +162,14 @@ def test_mmengines_runner_trains_and_byovs_tests_a_shipped_config(config, defaul
     assert code == 0, out[-3000:]
     work_dir = cwd / 'work_dirs' / osp.splitext(osp.basename(config))[0]
     assert (work_dir / 'epoch_1.pth').is_file() and (work_dir / 'val_results.json').is_file()
+    if config == FEATURES:  # mmengine's Runner: the eval loop handed the cache's source
+        import torch
+        state = torch.load(str(work_dir / 'epoch_1.pth'), weights_only=False)['state_dict']
+        features = state._metadata['stem']['features']
+        metas = glob.glob(str(cwd / 'data' / 'cache' / '**' / 'meta.json'), recursive=True)
+        assert [json.load(open(m))['key'] for m in metas] == [features['key']]
+        assert features['mode'] == 'exact' and features['frame_encoder']['fingerprint'] == \
+            json.load(open(metas[0]))['frame_encoder_weights']
     code, out = _test_with_the_configs_runner(config, cwd, str(work_dir / 'epoch_1.pth'))
     assert code == 0, out[-3000:]
     assert 'runner: ByovRunner' in out and 'strict loading, weights only' in out

@@ -16,11 +16,12 @@ import torch
 from mmengine.dist import broadcast_object_list, collect_results, is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.logging import print_log
-from mmengine.runner import TestLoop, ValLoop
+from mmengine.runner import BaseLoop, TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 from torch.utils.data import DataLoader
 
 from byov.datasets.config_utils import MIXED_ROOTS_KEY, DataConfigError, check_config
+from byov.engine.feature_source import hand_feature_source
 from byov.engine.provenance import dataset_provenance, runner_provenance, temporal_crop_of
 from byov.engine.results import format_metrics_table, write_results_json
 from byov.evaluation import (EgoExoEvaluation, EmbeddingSet, dump_evaluation,
@@ -76,10 +77,25 @@ class _EgoExoEvalMixin:
         self.fit_dataloader = fit_dataloader
         _check_same_data_root(self.dataloader.dataset, fit_dataloader.dataset,
                               runner.cfg.get(MIXED_ROOTS_KEY, False), type(self).__name__)
+        self._hand_feature_source(runner)
         self.save_embeddings = save_embeddings
         self.results_file = results_file or self._results_file
         self.dump_file = dump_file
         self.evaluation = None
+
+    def _hand_feature_source(self, runner) -> None:
+        """Tell the model's stem what its inputs are made from before the runner loads a
+        checkpoint (mmengine's Runner builds this loop first): the training data's source
+        when the runner trains (its train loop is built before this one), else this
+        loop's; the other loaders must agree (:mod:`byov.engine.feature_source`)."""
+        datasets = [(f'{self._stage}_dataloader', self.dataloader.dataset),
+                    (f'{self._stage}_cfg.fit_dataloader', self.fit_dataloader.dataset)]
+        train_loop = getattr(runner, '_train_loop', None)
+        role = 'eval'
+        if isinstance(train_loop, BaseLoop):
+            datasets.insert(0, ('train_dataloader', train_loop.dataloader.dataset))
+            role = 'train'
+        hand_feature_source(runner.model, datasets, role)
 
     @torch.no_grad()
     def _embed(self, dataloader: DataLoader, split: str,

@@ -35,6 +35,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from byov.datasets.config_utils import check_config
+from byov.engine.feature_source import hand_feature_source
 from byov.registry import RUNNERS, config_option_error, unknown_type_error
 from byov.utils.checkpoint import CheckpointFormatError, load_checkpoint
 from byov.utils.checkpoint_keys import match_state_dict
@@ -131,6 +132,17 @@ class ByovRunner(Runner):
             if option is None:
                 raise
             raise option from err
+
+    def build_train_loop(self, loop):
+        """mmengine's, then the model's stem is told what the training data are made of
+        (:mod:`byov.engine.feature_source`): its checkpoints record it, and a ``load_from``
+        or ``--resume`` checkpoint of other features is refused. byov's evaluation loops
+        do the same; this covers a run without validation."""
+        loop = super().build_train_loop(loop)
+        dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+        if dataset is not None:
+            hand_feature_source(self.model, [('train_dataloader', dataset)], 'train')
+        return loop
 
     def train(self):
         self._load_mode = 'finetune'

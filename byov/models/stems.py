@@ -12,23 +12,45 @@ Checkpoints: a frozen frame encoder whose weights the config rebuilds (pretraine
 the seeded tiny encoder) is left out of the state dict; its identity (type, source,
 revision, fingerprint of the weights) is recorded in the state dict's metadata instead,
 and loading refuses a checkpoint whose recorded encoder differs from the one the config
-builds.
+builds. A stem that reads cached features records the same identity, read from the
+cache's manifest, and what else made the features (mode, cache key, frame size,
+normalisation, token selector: a *feature source*, :mod:`byov.models.feature_source`);
+the run hands it the source of its data (:mod:`byov.engine.feature_source`). Loading
+refuses a checkpoint trained on other features than the run feeds the model, across
+frames and caches.
 """
+import copy
+import logging
 from typing import Optional, Tuple
 
 import torch
+from mmengine.logging import print_log
 from torch import nn
 
 from byov.registry import MODELS
 from byov.structures import FRAME_RANKS, INPUT_TYPES
 from byov.utils.errors import UserInputError
+from .feature_source import (COMPACT_TYPE, describe_source, is_cached, make_source, plain,
+                             source_differences)
 from .frame_encoders.base import BaseFrameEncoder
 
 METADATA_KEY = 'frame_encoder'  # of the stem's entry in state_dict._metadata
+FEATURES_KEY = 'features'  # the feature source, next to it
+BUILD_HINT = 'python tools/data/build_feature_cache.py CONFIG'
 
 
 class FrameEncoderMismatchError(UserInputError, RuntimeError):
     """A checkpoint was trained on another frozen frame encoder than the config builds."""
+
+
+class FeatureSourceMismatchError(FrameEncoderMismatchError):
+    """A checkpoint was trained on other frame vectors than the run gives the model: another
+    encoder, frame size, normalisation or (compact cache) token selector, across frames
+    and feature caches."""
+
+
+class FeatureInputTypeError(UserInputError, ValueError):
+    """The run's data are of another input type than the model's stem reads."""
 
 
 @MODELS.register_module()
@@ -70,6 +92,7 @@ class FrameStem(nn.Module):
         self.input_type = input_type
         self.frozen = frozen
         self.frame_encoder_cfg = frame_encoder
+        self.token_selector_cfg = token_selector
         self.frame_encoder = MODELS.build(frame_encoder) if input_type == 'frames' else None
         self.token_selector = (MODELS.build(token_selector)
                                if token_selector and input_type != 'frame_vectors' else None)
@@ -78,6 +101,10 @@ class FrameStem(nn.Module):
         self._width = None  # frame_width() of an encoder that is not built
         self._identity = None  # cached: hashing ViT-L's weights takes seconds
         self._load_prefix = None  # set while loading: where the identity was checked
+        # what the run feeds the stem (set_feature_source); None: not told
+        self.feature_source: Optional[dict] = None
+        self.feature_source_role: Optional[str] = None
+        self._warned_unrecorded = False
         self.register_state_dict_post_hook(_leave_out_rebuildable_encoder)
         self.register_load_state_dict_post_hook(_forgive_left_out_encoder)
 
@@ -141,6 +168,91 @@ class FrameStem(nn.Module):
             self._identity = self.frame_encoder.identity()
         return self._identity
 
+    def set_feature_source(self, source: Optional[dict], role: str = 'eval') -> None:
+        """Tell the stem what its inputs are made from (:mod:`byov.models.feature_source`):
+        checkpoints record it and loading compares a checkpoint's record with it. byov's
+        evaluation loops and ``ByovRunner`` call this with the source of their data
+        before any checkpoint is loaded (:mod:`byov.engine.feature_source`); ``role`` is
+        ``'train'`` when the run trains on these data, else ``'eval'``."""
+        if source is not None and source.get('input_type') != self.input_type:
+            raise FeatureInputTypeError(
+                f'FrameStem: the run feeds the model {describe_source(source)} '
+                f"(input_type {source.get('input_type')!r}), but model.stem.input_type is "
+                f'{self.input_type!r}. Set the loaders\' feature_cache mode and the model\'s '
+                'input_type (stem and data_preprocessor) to match; the top-level option '
+                "feature_cache = dict(mode=...) of byov's tools does both.")
+        self.feature_source = copy.deepcopy(source)
+        self.feature_source_role = role
+
+    def current_source(self) -> Optional[dict]:
+        """The feature source of this stem's inputs: what checkpoints record and what a
+        loaded one is compared with. Reading frames: the built encoder's identity (plus
+        frame size and normalisation when the run told them); reading cached features:
+        the source the run handed over, None when none was."""
+        if self.input_type == 'frames':
+            source = copy.deepcopy(self.feature_source) or make_source('frames')
+            source['frame_encoder'] = copy.deepcopy(self.identity())
+        elif self.feature_source is None:
+            return None
+        else:
+            source = copy.deepcopy(self.feature_source)
+        if self.input_type != COMPACT_TYPE:  # the selector runs here, from the config
+            source['token_selector'] = plain(self.token_selector_cfg)
+        return source
+
+    def _check_checkpoint_source(self, local_metadata, prefix) -> bool:
+        """Compare a checkpoint's recorded feature source with :meth:`current_source`;
+        raise :class:`FeatureSourceMismatchError` when they differ. True when a recorded
+        frame encoder was compared and agreed."""
+        recorded_encoder = local_metadata.get(METADATA_KEY)
+        recorded = copy.deepcopy(local_metadata.get(FEATURES_KEY))
+        current = self.current_source()
+        where = f'model.{prefix}frame_encoder'
+        if recorded is None and recorded_encoder is None:
+            if is_cached(current):
+                print_log(f'The checkpoint does not record which features it was trained on '
+                          f'(saved before byov recorded them, or converted); it is loaded '
+                          f'into a model reading {describe_source(current)} unchecked.',
+                          logger='current', level=logging.WARNING)
+            return False
+        if recorded is None:  # an encoder identity only: a frame-trained checkpoint
+            recorded = make_source(None, frame_encoder=recorded_encoder)
+        elif recorded_encoder and not recorded.get('frame_encoder'):
+            recorded['frame_encoder'] = recorded_encoder
+        if current is None:
+            print_log(f'The checkpoint was trained on {describe_source(recorded)}; this '
+                      f'model reads cached features, but no run told it which ({where} is '
+                      'not built), so they are not checked against the checkpoint. byov\'s '
+                      'evaluation loops and ByovRunner tell it; elsewhere call '
+                      'byov.engine.feature_source.hand_feature_source first.',
+                      logger='current', level=logging.WARNING)
+            return False
+        diffs = source_differences(recorded, current)
+        if recorded.get('frame_encoder') and self.frame_encoder is not None \
+                and current.get('frame_encoder') is None:
+            name = type(self.frame_encoder).__name__
+            diffs.append(f'the frame encoder the config builds ({name}) has no identity '
+                         'to compare')
+        if diffs:
+            raise FeatureSourceMismatchError(
+                f'The checkpoint was trained on {describe_source(recorded)}, but this run '
+                f'gives the model {describe_source(current)}; they differ in: '
+                f'{"; ".join(diffs)}. The trained weights only fit the features they were '
+                'trained on, so the results would be wrong. Run the checkpoint on those: set '
+                f'{where} (and, reading cached features, every loader\'s feature_cache) to '
+                f'what it was trained with, building the cache with {BUILD_HINT} if needed; '
+                'or use a checkpoint trained on these features.')
+        if self.feature_source_role == 'train' and (
+                (recorded.get('input_type') == COMPACT_TYPE)
+                != (current.get('input_type') == COMPACT_TYPE)):
+            print_log(f'The checkpoint was trained on {describe_source(recorded)} and this '
+                      f'run trains on {describe_source(current)}: the same encoder, but '
+                      'compact-mode training inputs select tokens against the next raw '
+                      'frame, the others against the next sampled one (docs/performance.md),'
+                      ' so the training continues on other inputs.',
+                      logger='current', level=logging.WARNING)
+        return bool(recorded.get('frame_encoder'))
+
     def init_weights(self):
         """Pass mmengine's ``init_weights`` (the Runner calls it before training) on to the
         frame encoder: AE2's ResNet loads its pretrained weights there; the frozen
@@ -184,19 +296,12 @@ class FrameStem(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs):
         self._load_prefix = None
-        recorded = local_metadata.get(METADATA_KEY)
         encoder_keys = [k for k in state_dict if k.startswith(prefix + 'frame_encoder.')]
-        if recorded and self.frame_encoder is not None and not encoder_keys:
-            current = self.identity()
-            if current is None or any(recorded.get(k) != current.get(k)
-                                      for k in ('type', 'fingerprint')):
-                raise FrameEncoderMismatchError(
-                    f'The checkpoint was trained on the frozen frame encoder {recorded}, but '
-                    f'the config builds {current}. Its weights are not in the checkpoint (they '
-                    'are rebuilt from the config), so the results would be wrong; set '
-                    f'model.{prefix}frame_encoder to the encoder the checkpoint was trained '
-                    'with.')
-            self._load_prefix = prefix  # identity checked: the left-out keys are expected
+        # a built encoder that takes its weights from the checkpoint needs no identity
+        if not (encoder_keys and self.frame_encoder is not None):
+            checked = self._check_checkpoint_source(local_metadata, prefix)
+            if checked and self.frame_encoder is not None:
+                self._load_prefix = prefix  # identity checked: the left-out keys are expected
         if encoder_keys:  # weights come from the checkpoint: the cached identity is stale
             self._identity = None
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
@@ -204,12 +309,21 @@ class FrameStem(nn.Module):
 
 
 def _leave_out_rebuildable_encoder(stem: FrameStem, state_dict, prefix, local_metadata):
-    """State-dict hook: drop the rebuildable frozen encoder's weights, record its identity."""
-    if stem.frame_encoder is None:
+    """State-dict hook: drop the rebuildable frozen encoder's weights, record its identity
+    and the feature source (for cached features: as the run handed it over)."""
+    source = stem.current_source()
+    if source is None:  # cached features, and no run said which
+        if not stem._warned_unrecorded:
+            stem._warned_unrecorded = True
+            print_log('FrameStem: this model reads cached features, but no run told it '
+                      'which (byov\'s evaluation loops and ByovRunner do), so its '
+                      'checkpoints do not record the frame encoder they were trained on '
+                      'and cannot be checked when loaded.', logger='current',
+                      level=logging.WARNING)
         return
-    identity = stem.identity()
-    if identity is not None:
-        local_metadata[METADATA_KEY] = dict(identity)
+    if source.get('frame_encoder'):
+        local_metadata[METADATA_KEY] = dict(source['frame_encoder'])
+    local_metadata[FEATURES_KEY] = source
     if stem.leaves_out_frame_encoder:
         for key in [k for k in state_dict if k.startswith(prefix + 'frame_encoder.')]:
             del state_dict[key]
