@@ -128,7 +128,7 @@ class EgoExoBaseDataset(BaseDataset):
         data_list, records, cache = [], self.records, self.frame_cache
         if self.feature_cache is not None:  # counts from the features; nothing decoded
             cache = self.feature_cache
-            cache.check_complete(records, self.split)
+            cache.check_complete(records, self.split, self.data_root)
         elif not all(osp.isfile(cache.path_for(r.path, r.view)) for r in records):
             records = progress_bar(records, desc=f'frame cache: decoding {self.split}')
         label_file = osp.join(self.data_root, LABEL_FILE)

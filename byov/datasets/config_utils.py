@@ -43,6 +43,22 @@ DEFAULT_FEATURE_DIR = 'data/cache/features'
 FEATURE_STEPS = {'LoadClipFromCache': 'LoadClipFeatures',
                  'LoadVideoFromCache': 'LoadVideoFeatures'}
 PROTOCOL_KEY = 'progression_append_time'
+# top-level keys that a run reads (mmengine's Runner, its hooks and loops, byov's runner
+# and tools); every other top-level key of a config file is a helper variable, read only
+# while the file is parsed (data_settings, clip_len, train_pipeline, ...)
+RUN_KEYS = frozenset((
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+    'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
+    'val_evaluator', 'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor',
+    'load_from', 'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name', 'model_wrapper_cfg',
+    'find_unused_parameters', 'compile', 'activation_checkpointing', 'efficient_conv_bn_eval',
+    'resource_limit', 'sync_bn', 'runner_type', 'custom_imports', 'partial_load',
+    'allow_mixed_data_roots', 'filename'))
+# what byov's tools take on the command line for a helper variable of the dataset configs
+HELPER_OPTIONS = {'clip_len': 'num_frames', 'data_settings.data_root': 'data_root',
+                  'data_settings.cache_dir': 'cache_dir',
+                  'data_settings.frame_size': 'frame_size', 'data_settings.layout': 'layout'}
 # a top-level dict (num_context_steps, context_stride) for every frame-loading step:
 # models that read context frames (AE2's encoder) set it once in their model config
 CONTEXT_KEY = 'context_frames'
@@ -103,8 +119,9 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
             'This config\'s loaders did not hold its top-level values (left unset, as in '
             'configs of earlier byov versions, or a top-level value changed after the '
             f'loaders were written); byov\'s tools set {_listing(filled)} from them. '
-            'mmengine\'s Runner (and mim, and your own scripts) refuse such a config: '
-            'write the values into the loaders (docs/own_data.md shows how).',
+            'Outside byov\'s tools (mim, mmaction2\'s tools, a script) byov\'s runner '
+            'and evaluation loops refuse such a config: write the values into the loaders '
+            '(docs/own_data.md shows how).',
             stacklevel=2)
     if check_roots:
         check_data_roots(cfg, used)
@@ -159,7 +176,8 @@ def fill_from_top_level(cfg) -> List[str]:
         _fill_context(step, cfg.get(CONTEXT_KEY))
     _setup_protocol(cfg)
     setup_feature_cache(cfg)
-    return _changed_paths(before, _copy_tree(cfg))
+    return [p for p in _changed_paths(before, _copy_tree(cfg))
+            if not p.startswith('fit_dataloader.')]  # the bases' template, read by no run
 
 
 def _copy_tree(node):
@@ -198,20 +216,76 @@ def check_config(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
     (:func:`unfilled_settings`), loaders that read different data roots
     (:func:`check_data_roots`), or a model built for another clip length than its
     training clips (:func:`check_clip_length`)."""
+    changed = changed_helper_variables(cfg)
+    if changed:
+        raise DataConfigError(_helper_error(changed))
     unfilled = unfilled_settings(cfg)
     if unfilled:
+        tops = {k: cfg.get(k) for k in (*SHARED_KEYS, 'num_frames', CONTEXT_KEY,
+                                         PROTOCOL_KEY, FEATURE_CACHE_KEY)
+                if cfg.get(k) is not None}
+        named = ', '.join(f'{k}={v!r}' for k, v in tops.items()
+                          if not isinstance(v, dict)) or ', '.join(tops)
         raise DataConfigError(
-            f'In this config, {_listing(unfilled)} do not hold the top-level values '
-            '(data_root, cache_dir, frame_size, num_frames, ...): left unset, as in '
-            'configs of earlier byov versions, or the top-level value was changed after '
-            'the loaders were written (e.g. --cfg-options data_root=...). byov\'s tools '
-            'write top-level values into the loaders; mmengine\'s Runner does not. Pass '
-            '--data-root / --cache-dir to byov\'s tools, or write the values into the '
-            'loaders and the model, as '
-            'configs/_base_/datasets/synthetic_egoexo.py does (docs/own_data.md), or run '
-            'it through tools/train.py / tools/test.py, which fill them with a warning.')
+            f'This config sets {named} at its top level, but its loaders or model do not '
+            f'hold it ({_listing(unfilled)}). Only byov\'s tools (tools/train.py, '
+            'tools/test.py) write such top-level values into every loader; this run would '
+            'ignore them. Use byov\'s tools, or set the keys themselves (each loader\'s '
+            'dataset.data_root, ...; train_dataloader.dataset.pipeline.0.num_frames and '
+            'model.num_frames for the clip length), as configs/_base_/datasets/'
+            'synthetic_egoexo.py writes them.')
     check_data_roots(cfg, used)
     check_clip_length(cfg)
+
+
+def changed_helper_variables(cfg) -> List[Tuple[str, object, object]]:
+    """``(dotted name, value in the file, value now)`` of every helper variable of
+    ``cfg`` (a top-level key of its file that no run reads, :data:`RUN_KEYS`) changed
+    since the file was read, e.g. by ``--cfg-options clip_len=8``: the loaders and the
+    model were written from it when the file was parsed, so the change does nothing.
+    Empty for a config without a file."""
+    filename = getattr(cfg, 'filename', None)
+    if not filename or not osp.isfile(filename):
+        return []
+    from mmengine.config import Config
+    original = Config.fromfile(filename)
+    changed = []
+    for key in original.keys():
+        if key in RUN_KEYS or key in (*SHARED_KEYS, 'num_frames', CONTEXT_KEY, PROTOCOL_KEY,
+                                      FEATURE_CACHE_KEY, 'fit_dataloader'):
+            continue  # run keys; byov's tools' words; the loops' template (tools set it)
+        old, new = _copy_tree(original.get(key)), _copy_tree(cfg.get(key))
+        for path in _changed_paths(old, new, key):
+            changed.append((path, _at(old, path, key), _at(new, path, key)))
+    return changed
+
+
+def _at(tree, path: str, root: str):
+    node = tree
+    for part in path[len(root):].replace('[', '.').replace(']', '').split('.'):
+        if part == '':
+            continue
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return node
+
+
+def _helper_error(changed) -> str:
+    lines = []
+    for path, old, new in changed:
+        option = HELPER_OPTIONS.get(path)
+        hint = (f' (byov\'s tools take --cfg-options {option}={new!r} for this)'
+                if option else '')
+        lines.append(f'  {path}: {old!r} in the file, now {new!r}{hint}')
+    return ('These variables of the config changed after its file was read, but no run '
+            'reads them: the loaders and the model were written from them when the file '
+            'was parsed, so the change would do nothing:\n' + '\n'.join(lines) + '\n'
+            'Change the keys the run reads instead (e.g. '
+            'train_dataloader.dataset.pipeline.0.num_frames and model.num_frames for the '
+            'clip length, each loader\'s dataset.data_root; byov\'s tools: --data-root, '
+            '--cache-dir), or edit the config file.')
 
 
 def check_clip_length(cfg) -> None:
@@ -230,9 +304,10 @@ def check_clip_length(cfg) -> None:
     if lengths[0] != model_frames:
         raise DataConfigError(
             f'model.num_frames={model_frames}, but the train loader samples clips of '
-            f'{lengths[0]} frames (SampleClipFrames.num_frames): the model is built for '
-            'the clip length it trains on. Set both to the same value (the configs read '
-            'the dataset config\'s with num_frames={{_base_.clip_len}}).')
+            f'{lengths[0]} frames (train_dataloader.dataset.pipeline.N.num_frames of its '
+            'SampleClipFrames step): the model is built for the clip length it trains on. '
+            'Set both keys to the same value (byov\'s tools: --cfg-options num_frames=N '
+            'sets both; configs read the dataset config\'s clip_len).')
 
 
 def _changed_paths(before, after, path: str = '') -> List[str]:
@@ -249,7 +324,7 @@ def _changed_paths(before, after, path: str = '') -> List[str]:
     if (isinstance(before, (list, tuple)) and isinstance(after, (list, tuple))
             and len(before) == len(after)):
         return [p for i, (x, y) in enumerate(zip(before, after))
-                for p in _changed_paths(x, y, f'{path}[{i}]')]
+                for p in _changed_paths(x, y, f'{path}.{i}')]  # as --cfg-options names it
     return [] if before is after or before == after else [path]
 
 

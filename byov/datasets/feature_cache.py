@@ -46,6 +46,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 import torch
 
+from byov.utils.errors import UserInputError
 from byov.utils.progress import progress_bar
 from .frame_cache import atomic_save_npy, to_hw, video_file_name
 
@@ -58,6 +59,11 @@ IGNORED_KEYS = {'frame_encoder': ('chunk_size', 'local_files_only'),
                 'data_preprocessor': ('input_type', 'non_blocking')}
 DEFAULT_PREPROCESSOR = dict(type='EgoExoDataPreprocessor')
 BUILD_HINT = 'python tools/data/build_feature_cache.py CONFIG'
+
+
+class FeatureCacheMissingError(UserInputError, FileNotFoundError):
+    """Features a run reads have not been built; the message gives the command (byov's
+    tools print it without a traceback)."""
 
 _fingerprints: Dict[str, tuple] = {}
 
@@ -197,14 +203,17 @@ class FeatureCache:
         """The records (``path``, ``view``) that have no readable features yet."""
         return [r for r in records if self._open(self.path_for(r.path, r.view)) is None]
 
-    def check_complete(self, records: Sequence, split: str = '') -> None:
-        """Raise, naming the build command, unless every record has its features."""
+    def check_complete(self, records: Sequence, split: str = '',
+                       data_root: Optional[str] = None) -> None:
+        """Raise :class:`FeatureCacheMissingError`, naming the build command (for
+        ``data_root``), unless every record has its features."""
         missing = self.missing(records)
         if missing:
-            raise FileNotFoundError(
+            root = f' --data-root {data_root}' if data_root else ''
+            raise FeatureCacheMissingError(
                 f'The feature cache {self.root} lacks {len(missing)} of the {len(records)} '
                 f'videos of the {split} split (first: {missing[0].path}). Build it with '
-                f'{BUILD_HINT} (the config that reads it).')
+                f'{BUILD_HINT}{root} (CONFIG: the config that reads it).')
 
     def write_meta(self) -> None:
         """``meta.json``: what the key stands for (written once, atomically)."""

@@ -37,9 +37,11 @@ def _check_same_data_root(eval_dataset, fit_dataset, allowed: bool, loop: str) -
     roots = [getattr(d, 'data_root', None) for d in (eval_dataset, fit_dataset)]
     if allowed or None in roots or osp.normpath(roots[0]) == osp.normpath(roots[1]):
         return
+    where = {'EgoExoValLoop': 'val_cfg.fit_dataloader',
+             'EgoExoTestLoop': 'test_cfg.fit_dataloader'}.get(loop, 'fit_dataloader')
     raise DataConfigError(
         f'{loop}: the eval split is read from {roots[0]} but the fit split '
-        f'(fit_dataloader) from {roots[1]}; the evaluation would fit its classifiers on one '
+        f'({where}) from {roots[1]}; the evaluation would fit its classifiers on one '
         'dataset and score them on another. Set the same data_root in both loaders (byov\'s '
         f'tools: --data-root DIR sets all); if the mix is deliberate, set '
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
