@@ -93,7 +93,9 @@ class AlignmentModel(BaseEgoExoModel):
     def _with_embed_width(self, loss: dict) -> dict:
         """``loss`` with ``in_channels`` set to E when its class takes ``in_channels`` (a
         trainable head on the embeddings) and the config leaves it unset."""
-        loss_cls = MODELS.get(loss.get('type')) if isinstance(loss, dict) else None
+        loss_type = loss.get('type') if isinstance(loss, dict) else None
+        loss_cls = loss_type if isinstance(loss_type, type) else (
+            MODELS.get(loss_type) if loss_type is not None else None)
         if loss_cls is None or 'in_channels' not in inspect.signature(
                 loss_cls.__init__).parameters:
             return loss
