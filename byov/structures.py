@@ -7,7 +7,9 @@ the names every part of byov shares (one definition each).
 
 Training pair (``EgoExoPairDataset``), metainfo:
     ``video_names`` (tuple[str, str]), ``is_ego`` (tuple[bool, bool]),
-    ``frame_inds`` (tuple[np.ndarray, np.ndarray]): the sampled frame indices.
+    ``frame_inds`` (tuple[np.ndarray, np.ndarray]): the sampled frame indices;
+  data field ``gt_labels`` (np.ndarray int64 [2, T]): the phase labels of the sampled
+    frames of view a and view b (set by ``PackEgoExoInputs``).
 
 Whole video (``EgoExoVideoDataset``), metainfo:
     ``video_name`` (str, base name without extension), ``video_index`` (int, position
@@ -31,7 +33,8 @@ from byov.box_inputs import BOX_COLUMNS
 
 class EgoExoDataSample(BaseDataElement):
     """A data sample whose per-frame fields are checked when they are set: ``gt_labels``
-    must be one integer label per frame (``[L]``), ``embeds`` one row per frame
+    must be one integer label per frame (``[L]``; ``[2, T]`` for a training pair),
+    ``embeds`` one row per frame
     (``[L, E]``) and ``boxes`` one floating-point box table per frame (``[L, S, 10]``, or
     ``[2, T, S, 10]`` for a training pair), ``L`` being the metainfo's ``num_frames`` when
     it is known. A model returning the wrong number of embeddings fails here, naming the
@@ -64,11 +67,15 @@ class EgoExoDataSample(BaseDataElement):
         array = np.asarray(value.detach().cpu() if hasattr(value, 'detach') else value)
         ndim, kind = (1, 'iu') if name == 'gt_labels' else (2, 'f')
         video = self.metainfo.get('video_name', '?')
+        if name == 'gt_labels' and array.ndim == 2 and array.shape[0] == 2 and (
+                array.dtype.kind in kind and 'video_name' not in self.metainfo):
+            return  # a training pair: the labels of the sampled frames of view a and b
         if array.ndim != ndim or array.dtype.kind not in kind:
             shape = '[L]' if ndim == 1 else '[L, E]'
             what = 'integer labels' if ndim == 1 else 'floating-point embeddings'
+            pair = ' (or [2, T] for a training pair)' if name == 'gt_labels' else ''
             raise ValueError(f'EgoExoDataSample: {name} of video {video!r} must be '
-                             f'{what} {shape}, got {array.dtype} {list(array.shape)}.')
+                             f'{what} {shape}{pair}, got {array.dtype} {list(array.shape)}.')
         num_frames = self.metainfo.get('num_frames')
         if num_frames is not None and array.shape[0] != int(num_frames):
             raise ValueError(

@@ -1,4 +1,5 @@
 """Pack a loaded item into the model's input format (docs/architecture.md)."""
+import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
@@ -7,6 +8,16 @@ from byov.structures import EgoExoDataSample
 
 PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds')
 VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
+
+
+def pair_frame_labels(clips):
+    """The phase labels of the sampled frames of each clip of a training pair, int64
+    ``[2, T]``, or None when ``clips`` is None or a clip lacks ``gt_labels`` or
+    ``frame_inds`` (``SampleClipFrames`` sets them; indices are within the video)."""
+    if not clips or any('gt_labels' not in c or 'frame_inds' not in c for c in clips):
+        return None
+    return np.stack([np.asarray(c['gt_labels'], dtype=np.int64)[np.asarray(c['frame_inds'])]
+                     for c in clips])
 
 
 @TRANSFORMS.register_module()
@@ -28,6 +39,10 @@ class PackEgoExoInputs(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         inputs = torch.from_numpy(results['feats'] if 'feats' in results else results['imgs'])
+        if 'gt_labels' not in results and 'gt_labels' in self.data_keys:
+            clip_labels = pair_frame_labels(results.get('clips'))
+            if clip_labels is not None:
+                results = dict(results, gt_labels=clip_labels)
         sample = EgoExoDataSample(
             metainfo={k: results[k] for k in self.meta_keys if k in results})
         for key in self.data_keys:

@@ -22,6 +22,10 @@ class BaseAlignmentLoss(nn.Module):
         ``uses_frame_inds = True``: the indices in its video of each sampled frame of view
         a (the data samples' ``frame_inds``). Data samples without ``frame_inds`` pass no
         ``steps``, so ``steps`` must default (e.g. to ``0..N-1``).
+        ``labels_a [B, N]`` and ``labels_b [B, M]`` (int64, on the embeddings' device)
+        when the class sets ``uses_labels = True``: the phase labels of the sampled
+        frames of view a and view b (the pair samples' ``gt_labels [2, T]``). Labels
+        cannot be made up, so the model refuses data samples without them.
         Further keyword arguments with defaults are the loss's own (VAVA's
         ``global_step``); the model never passes them.
 
@@ -30,19 +34,28 @@ class BaseAlignmentLoss(nn.Module):
 
     Attributes a subclass sets (``super().__init__`` does):
         loss_weight (float): the factor on the returned loss (> 0).
-    Class attribute:
+    Class attributes:
         uses_frame_inds (bool): whether ``forward`` takes ``steps`` (False).
+        uses_labels (bool): whether ``forward`` takes ``labels_a`` and ``labels_b``
+            (False): a supervised objective, for reference rows only.
+
+    A loss with a trainable head on the embeddings takes an ``in_channels`` argument
+    (E): ``AlignmentModel`` fills it with the embedding width when the config leaves it
+    unset, and checks a value given. The head's parameters are the model's
+    (``loss_module.*`` in its state dict) but not part of the evaluated embedding.
 
     A subclass calls ``super().__init__(loss_weight=...)``, validates its own options
     with errors that name them, and implements ``forward``; :meth:`check_pair` checks the
     two clips. ``AlignmentModel`` refuses a loss that is not a ``BaseAlignmentLoss``, does
-    not set ``loss_weight``, names its first two ``forward`` arguments otherwise, or sets
-    ``uses_frame_inds`` without taking ``steps``.
+    not set ``loss_weight``, names its first two ``forward`` arguments otherwise, sets
+    ``uses_frame_inds`` without taking ``steps``, or ``uses_labels`` without taking
+    ``labels_a`` and ``labels_b``.
     """
 
     ATTRIBUTES = ('loss_weight',)
     FORWARD_ARGS = ('embeds_a', 'embeds_b')
     uses_frame_inds = False
+    uses_labels = False
 
     def __init__(self, loss_weight: float = 1.0):
         super().__init__()
@@ -63,6 +76,14 @@ class BaseAlignmentLoss(nn.Module):
         params = inspect.signature(module.forward).parameters
         takes_steps = 'steps' in params or any(
             p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        takes_labels = all(k in params for k in ('labels_a', 'labels_b')) or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        if module.uses_labels and not takes_labels:
+            raise TypeError(
+                f'{owner}: {option} {type(module).__name__} sets uses_labels = True but its '
+                f'forward takes ({", ".join(params)}); add labels_a and labels_b arguments '
+                '(the phase labels of the sampled frames of view a [B, N] and view b '
+                '[B, M]) or set uses_labels = False.')
         if module.uses_frame_inds and not takes_steps:
             raise TypeError(
                 f'{owner}: {option} {type(module).__name__} sets uses_frame_inds = True but '

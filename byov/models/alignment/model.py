@@ -11,6 +11,7 @@ Two set-ups, one model:
   (:class:`~byov.models.frame_encoders.AE2ResNetEncoder`) as the stem's frame encoder, with
   ``stem.token_selector=None``, ``stem.frozen=False`` and ``backbone=None``.
 """
+import inspect
 from typing import Optional
 
 import numpy as np
@@ -38,8 +39,12 @@ class AlignmentModel(BaseEgoExoModel):
             ``SoftDTWLoss``, ``DTWContrastiveLoss``, ``VAVALoss``):
             ``forward(embeds_a [B, T, E], embeds_b [B, T, E]) -> scalar``; one with
             ``uses_frame_inds = True`` also gets ``steps``: the sampled frame indices of
-            the first clip (``frame_inds`` of the data samples), ``[B, T]``. Checked when
-            the model is built.
+            the first clip (``frame_inds`` of the data samples), ``[B, T]``; one with
+            ``uses_labels = True`` (``PhaseClassificationLoss``, the supervised reference)
+            gets ``labels_a`` / ``labels_b``, the pair samples' ``gt_labels [2, T]``. A
+            loss whose class takes ``in_channels`` (a head on the embeddings) gets the
+            embedding width when its config leaves it unset. Checked when the model is
+            built.
         num_frames (int): frames (steps) per training clip, set once: passed to the
             backbone; ``loss`` refuses clips of another length.
         data_preprocessor (dict | nn.Module | None): normalises the uint8 frames.
@@ -65,12 +70,37 @@ class AlignmentModel(BaseEgoExoModel):
                     f'AlignmentModel: backbone.in_channels={self.backbone.in_channels} does '
                     f'not match the frame encoder width ({width}); set '
                     f'backbone.in_channels={width} in the model config.')
+        loss = self._with_embed_width(loss)
         self.loss_module = MODELS.build(loss)
         BaseAlignmentLoss.check(self.loss_module, 'loss', 'AlignmentModel')
+        head_width = getattr(self.loss_module, 'in_channels', None)
+        embed_width = self._embed_width()
+        if head_width is not None and embed_width is not None and head_width != embed_width:
+            raise ValueError(
+                f'AlignmentModel: loss.in_channels={head_width} does not match the '
+                f'embedding width ({embed_width}); leave loss.in_channels out of the config '
+                '(the model sets it) or set it to the embedding width.')
         if not any(p.requires_grad for p in self.parameters()):
             raise ValueError('AlignmentModel: nothing to train (the stem is frozen and there '
                              'is no backbone); add a backbone or use a trainable frame '
                              'encoder with stem.frozen=False.')
+
+    def _embed_width(self) -> Optional[int]:
+        """E: the backbone's ``embed_dims``, or the frame width without a backbone."""
+        return (self.backbone.embed_dims if self.backbone is not None
+                else self.stem.frame_width())
+
+    def _with_embed_width(self, loss: dict) -> dict:
+        """``loss`` with ``in_channels`` set to E when its class takes ``in_channels`` (a
+        trainable head on the embeddings) and the config leaves it unset."""
+        loss_type = loss.get('type') if isinstance(loss, dict) else None
+        loss_cls = loss_type if isinstance(loss_type, type) else (
+            MODELS.get(loss_type) if loss_type is not None else None)
+        if loss_cls is None or 'in_channels' not in inspect.signature(
+                loss_cls.__init__).parameters:
+            return loss
+        return follow_width(loss, 'in_channels', self._embed_width, 'loss',
+                            'AlignmentModel', 'embedding width')
 
     def loss(self, inputs: torch.Tensor, data_samples=None) -> dict:
         """``inputs [B, 2, T, *frame]`` (view a, view b) -> ``dict(loss_align=scalar)``."""
@@ -87,6 +117,10 @@ class AlignmentModel(BaseEgoExoModel):
             steps = self._first_view_frame_inds(data_samples, batch, num_frames)
             if steps is not None:
                 kwargs['steps'] = steps.to(embeds.device)
+        if self.loss_module.uses_labels:
+            labels = self._pair_labels(data_samples, batch, num_frames)
+            kwargs.update(labels_a=labels[:, 0].to(embeds.device),
+                          labels_b=labels[:, 1].to(embeds.device))
         loss = self.loss_module(embeds[:, 0], embeds[:, 1], **kwargs)
         if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
             shape = list(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
@@ -95,6 +129,23 @@ class AlignmentModel(BaseEgoExoModel):
                 'BaseAlignmentLoss returns a 0-dimensional tensor (reduce it, e.g. .mean(), '
                 'in its forward).')
         return dict(loss_align=loss)
+
+    def _pair_labels(self, data_samples, batch, num_frames) -> torch.Tensor:
+        """``[B, 2, T]`` phase labels of the sampled frames of both views (the pair
+        samples' ``gt_labels``); a loss with ``uses_labels`` cannot train without them."""
+        name = type(self.loss_module).__name__
+        labels = [s.get('gt_labels') for s in data_samples or ()]
+        if len(labels) != batch or any(lab is None for lab in labels):
+            raise ValueError(
+                f'AlignmentModel: loss {name} trains on phase labels, but the training '
+                'pairs carry none (data field gt_labels [2, T]); end train_pipeline with '
+                "PackEgoExoInputs or PackEgoExoBoxInputs, which pack the sampled frames' "
+                'labels of a pair (its clips need gt_labels and frame_inds).')
+        labels = torch.stack([torch.as_tensor(np.asarray(lab)) for lab in labels])
+        if labels.shape != (batch, 2, num_frames):
+            raise ValueError(f'AlignmentModel: gt_labels of the training pairs have shape '
+                             f'{tuple(labels.shape)}, expected {(batch, 2, num_frames)}.')
+        return labels.long()
 
     @staticmethod
     def _first_view_frame_inds(data_samples, batch, num_frames) -> Optional[torch.Tensor]:

@@ -16,7 +16,8 @@ from byov.registry import MODELS
 
 FRAMES, SIZE, WIDTH, EMBED = 6, 16, 16, 8
 LOSSES = [dict(type='TCCLoss'), dict(type='SoftDTWLoss'),
-          dict(type='DTWContrastiveLoss', num_subset=4, cyclic=True), dict(type='VAVALoss')]
+          dict(type='DTWContrastiveLoss', num_subset=4, cyclic=True), dict(type='VAVALoss'),
+          dict(type='PhaseClassificationLoss', num_classes=3, in_channels=EMBED)]
 
 
 @MODELS.register_module(name='AlignTestLinearFrameEncoder', force=True)
@@ -60,7 +61,9 @@ def test_loss_reaches_every_trainable_parameter(align_loss):
     torch.manual_seed(0)
     model = MODELS.build(model_cfg(align_loss))
     model.train()
-    losses = model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')
+    samples = [BaseDataElement(gt_labels=np.stack([np.arange(FRAMES) % 3] * 2))
+               for _ in range(2)]  # pair labels [2, T], read by supervised losses only
+    losses = model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), samples, mode='loss')
     assert set(losses) == {'loss_align'}
     assert losses['loss_align'].dim() == 0 and torch.isfinite(losses['loss_align'])
     losses['loss_align'].backward()
@@ -200,6 +203,8 @@ def test_shipped_objectives_fulfil_the_written_contract(align_loss):
     BaseAlignmentLoss.check(loss, 'loss', 'test')  # raises on a broken contract
     # only TCC reads the sampled frame indices
     assert loss.uses_frame_inds == (align_loss['type'] == 'TCCLoss')
+    # only the supervised reference reads the phase labels
+    assert loss.uses_labels == (align_loss['type'] == 'PhaseClassificationLoss')
     with pytest.raises(ValueError, match='loss_weight must be a positive number'):
         MODELS.build(dict(align_loss, loss_weight=0))
 
