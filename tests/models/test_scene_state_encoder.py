@@ -109,3 +109,25 @@ def test_semantic_configs_build_and_run(config):
         False)
     out = model(**data, mode='predict')
     assert out[0].embeds.shape[0] == 20 and np.isfinite(out[0].embeds).all()
+
+
+def test_semantic_byov_training_step_reaches_every_trainable_parameter():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/byov/byov_semantic_synthetic.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.train()
+    samples = []
+    for b in range(2):
+        sample = EgoExoDataSample()
+        sample.boxes = torch.from_numpy(np.stack([
+            pack_state_table(_states(16, seed=2 * b + v), v == 0, 10 * b + v, np.arange(16))
+            for v in range(2)]))
+        samples.append(sample)
+    data = model.data_preprocessor(dict(
+        inputs=[torch.zeros(2, 16, 3, 0, 0, dtype=torch.uint8)] * 2, data_samples=samples),
+        True)
+    losses = model(**data, mode='loss')
+    assert losses and all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not no_grad, no_grad
