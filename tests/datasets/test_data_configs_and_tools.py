@@ -19,7 +19,8 @@ EXPECTED = {  # config -> (layout, num_frames, frame_size, train batch size)
     'ae2_break_eggs.py': ('csv', 32, 224, 1), 'ae2_tennis_forehand.py': ('csv', 20, 224, 1),
     'ae2_pour_milk.py': ('folders', 32, 224, 1), 'ae2_pour_liquid.py': ('folders', 32, 224, 1),
     'synthetic_egoexo.py': ('csv', 16, 64, 4),
-    'synthetic_egoexo_boxes.py': ('csv', 16, 64, 4)}  # the same data read as boxes
+    'synthetic_egoexo_boxes.py': ('csv', 16, 64, 4),  # the same data read as boxes
+    'synthetic_egoexo_semantic.py': ('csv', 16, 64, 4)}  # ... and as scene state
 LOADERS = {'train_dataloader': 'train', 'val_dataloader': 'val', 'test_dataloader': 'test',
            'fit_dataloader': 'train', 'val_cfg.fit_dataloader': 'train',
            'test_cfg.fit_dataloader': 'train'}

@@ -15,7 +15,8 @@ TINY_STEM = model_cfg()['stem']
 # the CLIP configs on 8-frame clips (model.num_frames=8), to stay small
 VARIANTS = [(path.stem, {} if path.stem == 'byov_tiny' else dict(num_frames=8))
             for path in MODEL_CONFIGS
-            if 'box' not in path.stem] + [  # box input: tests/models/test_box_encoders.py
+            # box and scene-state input: tests/models/test_{box,scene_state}_encoder(s).py
+            if 'box' not in path.stem and 'semantic' not in path.stem] + [
     ('byov_tiny', dict(self_view_masking=dict(type=s, ratio=0.4),
                        cross_view_masking=dict(type=s, ratio=0.8),
                        stem=dict(TINY_STEM, token_selector=dict(type=t))))

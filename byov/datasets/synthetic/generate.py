@@ -13,11 +13,14 @@ from .boxes import box_key, box_rng, frame_boxes
 from .cameras import ego_camera_track, sample_exo_camera, smooth_noise
 from .renderer import render
 from .scene import Sensor, frame_geometry, sample_scene
+from .scene_state import video_states
 from .writer import (LAYOUTS, VIEWS, atomic_output, check_frame_count, video_relpath,
-                     write_boxes, write_labels, write_meta, write_split_lists, write_video)
+                     write_boxes, write_labels, write_meta, write_scene_states,
+                     write_split_lists, write_video)
 
 # 2: hand-object boxes (det_bounding_box.pickle); frames and labels as in version 1
-SYNTHETIC_VERSION = 2
+# 3: per-frame scene state (scene_state.pickle); every other file as in version 2
+SYNTHETIC_VERSION = 3
 REFERENCE_FPS = 30.0
 
 
@@ -103,10 +106,12 @@ def video_rng(seed, split, view, index):
     return np.random.default_rng(video_seed(seed, split, view, index))
 
 
-def render_video(config, split, view, index):
+def render_video(config, split, view, index, with_state=False):
     """Draw and render one video; returns (frames RGB uint8 [L, H, W, 3], labels, boxes,
     info), where boxes are float32 ``[L, 4, 10]`` in AE2's box format
-    (:mod:`byov.datasets.synthetic.boxes`)."""
+    (:mod:`byov.datasets.synthetic.boxes`); ``with_state`` appends the scene state,
+    float32 ``[L, K]`` (:mod:`byov.datasets.synthetic.scene_state`). The state draws
+    nothing at random, so asking for it never changes the rest."""
     rng = video_rng(config.seed, split, view, index)
     height, width = config.size(view)
     fps = config.fps(view)
@@ -163,6 +168,8 @@ def render_video(config, split, view, index):
                     fov_deg=round(float(np.degrees(2 * np.arctan(width / 2 / cam0.f))), 2),
                     static=view == 'exo'),
         scene=scene.summary())
+    if with_state:
+        return frames, tl.labels, boxes, info, video_states(scene.geo, states)
     return frames, tl.labels, boxes, info
 
 
@@ -170,11 +177,12 @@ def _make_video(args):
     """Worker: render one video, write it into the dataset being built, check it."""
     config, root, split, view, index = args
     name = video_name(split, view, index)
-    frames, labels, boxes, info = render_video(config, split, view, index)
+    frames, labels, boxes, info, states = render_video(config, split, view, index,
+                                                       with_state=True)
     path = Path(root) / video_relpath(config.layout, split, view, name)
     write_video(path, frames, config.fps(view))
     check_frame_count(path, len(labels))
-    return name, labels, boxes, info
+    return name, labels, (boxes, states), info
 
 
 def generate_synthetic_egoexo(out_dir, config=None, *, overwrite=False, workers=1,
@@ -228,8 +236,10 @@ def generate_synthetic_egoexo(out_dir, config=None, *, overwrite=False, workers=
         if config.layout == 'csv':
             write_split_lists(tmp, names)
         write_labels(tmp, labels)
-        write_boxes(tmp, {box_key(info['view'], name): boxes
-                          for name, _, boxes, info in results})
+        write_boxes(tmp, {box_key(info['view'], name): tables[0]
+                          for name, _, tables, info in results})
+        write_scene_states(tmp, {box_key(info['view'], name): tables[1]
+                                 for name, _, tables, info in results})
         meta = dict(
             generator='byov.datasets.synthetic', synthetic_version=SYNTHETIC_VERSION,
             byov_version=__version__, seed=config.seed, layout=config.layout,

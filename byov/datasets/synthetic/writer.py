@@ -8,7 +8,8 @@ Two layouts (see docs/data.md):
 
 Both have ``<root>/label.pickle`` (video base name -> list of per-frame int labels),
 ``<root>/det_bounding_box.pickle`` (hand-object boxes, see
-:mod:`byov.datasets.synthetic.boxes`) and
+:mod:`byov.datasets.synthetic.boxes`), ``<root>/scene_state.pickle`` (per-frame scene
+state, see :mod:`byov.scene_state`) and
 ``<root>/synthetic_egoexo.json`` (how the dataset was made). The dataset is written into
 a temporary sibling folder and renamed into place when complete.
 """
@@ -23,6 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...scene_state import (STATE_COLUMNS, STATE_FILE, STATE_FORMAT, STATE_UNITS,
+                            STATE_VERSION)
 from ..boxes import BOX_FILE  # AE2's name of the box file
 
 LAYOUTS = ('csv', 'folders')
@@ -97,6 +100,17 @@ def write_boxes(root, boxes):
     float32 ``[frames, 4, 10]`` (plain numpy arrays), keys in sorted order."""
     data = {key: np.ascontiguousarray(boxes[key], dtype=np.float32) for key in sorted(boxes)}
     with open(Path(root) / BOX_FILE, 'wb') as f:
+        pickle.dump(data, f, protocol=4)
+
+
+def write_scene_states(root, states):
+    """``scene_state.pickle`` (:mod:`byov.scene_state`): the format's header and dict
+    ``<view>_<name>`` -> float32 ``[frames, K]``, keys in sorted order."""
+    data = dict(format=STATE_FORMAT, version=STATE_VERSION, columns=list(STATE_COLUMNS),
+                units=list(STATE_UNITS),
+                states={key: np.ascontiguousarray(states[key], dtype=np.float32)
+                        for key in sorted(states)})
+    with open(Path(root) / STATE_FILE, 'wb') as f:
         pickle.dump(data, f, protocol=4)
 
 
