@@ -3,9 +3,10 @@
 Rows: the reference rows (time only, frozen features, untrained BYOV), BYOV, each BYOV
 ablation, AE2's alignment objectives (TCC, soft-DTW, DTW-contrastive, VAVA) on the
 same backbone, and the supervised ceiling (the same backbone and budget trained with the
-phase labels of both views: what the backbone can learn when told the answer). ``--input frames`` (default) reads pixels through the weight-free tiny
-patch encoder; ``--input boxes`` reads the benchmark's hand-object boxes
-(``det_bounding_box.pickle``) through the weight-free box-geometry encoder
+phase labels of both views: what the backbone can learn when told the answer).
+``--input frames`` (default) reads pixels through the weight-free tiny patch encoder;
+``--input boxes`` reads the benchmark's hand-object boxes (``det_bounding_box.pickle``)
+through the weight-free box-geometry encoder
 (docs/box_input.md). Every trained row gets the same budget (``--epochs`` of the demo
 schedule: 40 pairs per epoch at batch 4, i.e. 10 iterations per epoch) and the same
 seeds; every row is evaluated on the test split with the reference protocol, and with

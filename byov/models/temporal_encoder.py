@@ -14,8 +14,9 @@ from .blocks import TransformerBlock, init_mae_weights, resize_pos_embed, sincos
 
 @MODELS.register_module()
 class TemporalTransformerEncoder(BaseTemporalEncoder):
-    """Fixed sin-cos positions (width D; see ``positions``) -> LayerNorm(D) + Linear(D -> E) -> LayerNorm(E)
-    -> ``num_layers`` pre-norm ViT blocks of width E. No final norm.
+    """Fixed sin-cos positions (width D; see ``positions``) -> LayerNorm(D) +
+    Linear(D -> E) -> LayerNorm(E) -> ``num_layers`` pre-norm ViT blocks of width E. No
+    final norm.
 
     With ``in_channels=768`` and the defaults it has 9,676,032 trainable parameters.
 

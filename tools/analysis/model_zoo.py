@@ -14,8 +14,9 @@ holding several tables). This script fills in everything else:
   ``Batch Size`` and ``Frame`` (frames per training clip);
 - the ``Metrics`` of each measured result, read from its results file, with ``Runs``
   (how many runs the numbers average), ``Seeds`` (theirs, where the file says) and, over
-  several runs, the sample standard deviation in ``Metrics Std``; rounded once: F1 and mAP@10 x 100 with 2 decimals, progression and
-  Kendall's tau as fractions with 4 decimals (the model zoo's units).
+  several runs, the sample standard deviation in ``Metrics Std``; rounded once: F1 and
+  mAP@10 x 100 with 2 decimals, progression and Kendall's tau as fractions with 4
+  decimals (the model zoo's units).
 
 It also writes every file in one layout (key order, a fixed header), so a hand edit shows
 up as a diff until the script has run.

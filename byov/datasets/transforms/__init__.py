@@ -7,5 +7,8 @@ from .loading import LoadClipFromCache, LoadVideoFromCache
 from .temporal_crop import RandomTemporalCrop
 from .sampling import SampleClipFrames, context_frame_indices, sample_clip_indices
 
-__all__ = ['LoadClipBoxes', 'LoadClipSceneState', 'LoadVideoBoxes', 'LoadVideoSceneState', 'PackEgoExoBoxInputs', 'LoadClipFeatures', 'LoadClipFromCache', 'LoadVideoFeatures', 'LoadVideoFromCache',
-           'PackEgoExoInputs', 'RandomTemporalCrop', 'SampleClipFrames', 'context_frame_indices', 'sample_clip_indices']
+__all__ = ['LoadClipBoxes', 'LoadClipSceneState', 'LoadVideoBoxes', 'LoadVideoSceneState',
+           'PackEgoExoBoxInputs', 'LoadClipFeatures', 'LoadClipFromCache',
+           'LoadVideoFeatures', 'LoadVideoFromCache', 'PackEgoExoInputs',
+           'RandomTemporalCrop', 'SampleClipFrames', 'context_frame_indices',
+           'sample_clip_indices']

@@ -4,9 +4,10 @@ the model that trains a temporal encoder with them.
 Every objective is a :class:`~byov.models.alignment.base.BaseAlignmentLoss` (the written
 contract): it takes two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two
 views of B training pairs) and returns a scalar. ``PhaseClassificationLoss`` is no
-alignment method but a supervised reference (the ceiling row of the synthetic comparison):
-per-frame phase cross-entropy through a linear head, with the sampled frames' labels. AE2's own trainable frame embedder,
-``AE2ResNetEncoder``, is a frame encoder (:mod:`byov.models.frame_encoders`).
+alignment method but a supervised reference (the ceiling row of the synthetic
+comparison): per-frame phase cross-entropy through a linear head, with the sampled
+frames' labels. AE2's own trainable frame embedder, ``AE2ResNetEncoder``, is a frame
+encoder (:mod:`byov.models.frame_encoders`).
 """
 from .base import BaseAlignmentLoss
 from .dtw_contrastive import DTWContrastiveLoss

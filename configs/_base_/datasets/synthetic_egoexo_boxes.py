@@ -1,7 +1,8 @@
 # The synthetic ego-exo benchmark read as hand-object boxes (det_bounding_box.pickle,
 # AE2's format, written by the generator): no pixels are loaded; the frames are empty
-# and each frame's [4 slots, 10] box table travels in the data sample (docs/box_input.md). Same data, splits, loaders and evaluation
-# as synthetic_egoexo.py; only the pipelines differ.
+# and each frame's [4 slots, 10] box table travels in the data sample
+# (docs/box_input.md). Same data, splits, loaders and evaluation as synthetic_egoexo.py;
+# only the pipelines differ.
 _base_ = ['./synthetic_egoexo.py']
 # box_file=None: each loader's dataset reads its own <data_root>/det_bounding_box.pickle
 # (so --data-root moves the boxes with the frames); a path reads that file. AE2's
