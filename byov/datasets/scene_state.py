@@ -7,7 +7,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from byov.scene_state import (STATE_COLUMNS, STATE_FILE, STATE_FORMAT, STATE_VERSION,
+from byov.scene_state import (STATE_COLUMNS, STATE_FORMAT, STATE_VERSION,
                               pack_state_table, video_code)
 from byov.utils.errors import UserInputError
 from .ae2 import _LabelUnpickler as _DataUnpickler  # containers, numbers, numpy arrays

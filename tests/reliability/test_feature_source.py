@@ -166,7 +166,7 @@ def test_other_features_are_refused(setup, tmp_path, trained, tested, field):
     assert 'build_feature_cache.py' in message
     for name, kind in ((trained, 'trained on'), (tested, 'gives the model')):
         mode = SOURCES[name][0]
-        expected = (f'frames through TinyPatchEncoder' if mode is None
+        expected = ('frames through TinyPatchEncoder' if mode is None
                     else f'the {mode}-mode feature cache')
         assert f'{kind} {expected}' in message, (kind, message)
     if field == 'fingerprint':  # both identities named

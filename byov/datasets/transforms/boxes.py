@@ -13,6 +13,20 @@ from ..boxes import BOX_FILE, HandObjectBoxes
 from .formatting import PackEgoExoInputs
 
 
+def dataset_file(path: Optional[str], data_root: Optional[str], name: str,
+                 owner: str, option: str) -> str:
+    """``path``, or where it is None, ``<data_root>/<name>`` of the dataset that runs the
+    pipeline (its ``data_root`` is in the results); refuses None with no data root."""
+    if path is not None:
+        return path
+    if data_root is None:
+        raise ValueError(
+            f'{owner}: {option}=None reads <data_root>/{name} of the dataset, but the '
+            'results carry no data_root (a pipeline run outside an ego-exo dataset); pass '
+            f'{option}.')
+    return osp.join(data_root, name)
+
+
 class _BoxMixin:
     """Arguments of :class:`~byov.datasets.boxes.HandObjectBoxes`; ``box_file=None``
     reads ``<data_root>/det_bounding_box.pickle`` of the dataset that runs the pipeline
@@ -35,14 +49,8 @@ class _BoxMixin:
         return self._sources[path]
 
     def _video(self, info: dict, num_frames: int, data_root: Optional[str]) -> np.ndarray:
-        path = self.box_file
-        if path is None:
-            if data_root is None:
-                raise ValueError(
-                    f'{type(self).__name__}: box_file=None reads <data_root>/{BOX_FILE} of '
-                    'the dataset, but the results carry no data_root (a pipeline run '
-                    'outside an ego-exo dataset); pass box_file.')
-            path = osp.join(data_root, BOX_FILE)
+        path = dataset_file(self.box_file, data_root, BOX_FILE, type(self).__name__,
+                            'box_file')
         return self._source_for(path).load(info['view'], info['video_name'],
                                            info['video_path'], num_frames)
 

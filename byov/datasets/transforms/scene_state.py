@@ -2,7 +2,6 @@
 results key the box loaders fill, ``boxes``, so that the box path (``PackEgoExoBoxInputs``,
 ``EgoExoBoxDataPreprocessor``, the model, ``FrameStem``) carries it to a state-reading
 frame encoder unchanged."""
-import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from byov.registry import TRANSFORMS
 from byov.scene_state import STATE_FILE
 from ..scene_state import SceneStates
-from .boxes import LoadClipBoxes, LoadVideoBoxes
+from .boxes import LoadClipBoxes, LoadVideoBoxes, dataset_file
 
 
 class _SceneStateMixin:
@@ -23,14 +22,8 @@ class _SceneStateMixin:
         self._sources: Dict[str, SceneStates] = {}
 
     def _video(self, info: dict, num_frames: int, data_root: Optional[str]) -> np.ndarray:
-        path = self.state_file
-        if path is None:
-            if data_root is None:
-                raise ValueError(
-                    f'{type(self).__name__}: state_file=None reads <data_root>/{STATE_FILE} '
-                    'of the dataset, but the results carry no data_root (a pipeline run '
-                    'outside an ego-exo dataset); pass state_file.')
-            path = osp.join(data_root, STATE_FILE)
+        path = dataset_file(self.state_file, data_root, STATE_FILE, type(self).__name__,
+                            'state_file')
         if path not in self._sources:
             self._sources[path] = SceneStates(path)
         return self._sources[path].load(info['view'], info['video_name'], num_frames)
