@@ -236,6 +236,14 @@ def test_a_config_variable_changed_after_loading_is_refused():
     check_config(_demo(**{'train_dataloader.dataset.pipeline.0.num_frames': 16}))  # a run key
 
 
+def test_byov_runner_refuses_a_config_variable_changed_after_loading(tmp_path):
+    """The same through the runner that every tool builds (it checks a copy of the
+    config, which must still know its file)."""
+    from byov.engine.runner import ByovRunner
+    with pytest.raises(DataConfigError, match='clip_len: 16 in the file, now 8'):
+        ByovRunner.from_cfg(_demo(clip_len=8, work_dir=str(tmp_path)))
+
+
 def test_a_model_built_for_another_clip_length_is_refused():
     with pytest.raises(DataConfigError, match=r'model.num_frames=12.*clips of 16 frames'):
         check_config(_demo(**{'model.num_frames': 12}))

@@ -245,6 +245,8 @@ def changed_helper_variables(cfg) -> List[Tuple[str, object, object]]:
     model were written from it when the file was parsed, so the change does nothing.
     Empty for a config without a file."""
     filename = getattr(cfg, 'filename', None)
+    if filename is None and isinstance(cfg, dict):
+        filename = cfg.get('filename')  # a config as a plain dict (ByovRunner's check)
     if not filename or not osp.isfile(filename):
         return []
     from mmengine.config import Config

@@ -206,6 +206,8 @@ def _config_of(args, kwargs) -> dict:
     given = dict(zip(names, args), **kwargs)
     cfg = given.get('cfg') or {}
     config = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
+    if getattr(cfg, 'filename', None):  # what the config's variables are checked against
+        config['filename'] = cfg.filename
     config.update({k: v for k, v in given.items() if k in names and v is not None})
     return config
 
