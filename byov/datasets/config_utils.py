@@ -5,15 +5,17 @@ size and pipeline, so mmengine's ``Runner.from_cfg`` runs it as written
 (``configs/_base_/datasets/synthetic_egoexo.py`` shows the lines that do it).
 
 - :func:`setup_data`, which byov's tools run, applies their conveniences as plain merges
-  (``--data-root`` / ``--cache-dir`` set every loader), and fills, with a warning, what a
-  config written for earlier byov versions left to be filled from its top-level values
-  (:func:`fill_from_top_level`: ``data_root``, ``layout``, ``cache_dir``,
-  ``frame_size``, ``num_frames``, ``context_frames``, ``progression_append_time``,
-  ``feature_cache = dict(mode=...)``).
-- :func:`check_config` refuses a config that leaves such values unfilled, or whose
-  loaders read different data roots, or whose model is built for another clip length
-  than its training clips; :class:`~byov.engine.ByovRunner` runs it before building
-  anything, whoever builds the runner.
+  (``--data-root`` / ``--cache-dir`` set every loader) and writes, with a warning, the
+  top-level values that the loaders do not hold into them (:func:`fill_from_top_level`:
+  ``data_root``, ``layout``, ``cache_dir``, ``frame_size``, ``num_frames``,
+  ``context_frames``, ``progression_append_time``, ``feature_cache = dict(mode=...)``;
+  from ``--cfg-options data_root=...`` or a config of an earlier byov version).
+- :func:`check_config` refuses a config whose loaders do not hold such values, whose own
+  variables (``clip_len``, ``data_settings``, ...) changed after its file was read,
+  whose loaders read different data roots, or whose model is built for another clip
+  length than its training clips. :class:`~byov.engine.ByovRunner` runs it before
+  building anything, whoever builds the runner; byov's evaluation loops run it when
+  mmengine's plain Runner built them.
 """
 import copy
 import os.path as osp
@@ -105,9 +107,9 @@ def setup_data(cfg, data_root: Optional[str] = None, cache_dir: Optional[str] = 
     2. loaders that do not hold the config's top-level values (left unset by configs of
        earlier byov versions, or a top-level value changed after the loaders were
        written, e.g. ``--cfg-options frame_size=112``) get them
-       (:func:`fill_from_top_level`), with a warning naming each key: mmengine's Runner
-       refuses such a config (:func:`check_config`), so it runs only through byov's
-       tools until the values are written into the loaders;
+       (:func:`fill_from_top_level`), with a warning naming each key: byov's runner and
+       evaluation loops refuse such a config elsewhere (:func:`check_config`), so it
+       runs only through byov's tools until the values are written into the loaders;
     3. :func:`check_data_roots` refuses loaders that read different data roots among
        the loaders ``used`` by the run (``check_roots=False``: for a tool that reads one
        loader only).
