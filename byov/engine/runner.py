@@ -8,9 +8,10 @@ honours ``runner_type`` builds it: byov's tools, mmaction2's ``tools/train.py`` 
 builds mmengine's own Runner whatever the config says; ``ByovRunner.from_cfg(cfg)``
 builds this one.)
 
-Before building anything it runs :func:`byov.datasets.check_config`: a config that
-leaves settings unfilled, mixes data roots or builds the model for another clip length
-than it trains on is refused with one message. Compared with mmengine's Runner, for
+Before building anything it runs :func:`byov.datasets.check_config`: a config whose
+loaders do not hold its top-level values, whose own variables (``clip_len``, ...) changed
+after its file was read, whose loaders mix data roots or whose model is built for another
+clip length than it trains on is refused with one message. Compared with mmengine's Runner, for
 ``load_from`` and ``--resume``:
 
 - the file is loaded weights-only from any scheme (:func:`byov.utils.checkpoint.

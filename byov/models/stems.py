@@ -179,8 +179,8 @@ class FrameStem(nn.Module):
                 f'FrameStem: the run feeds the model {describe_source(source)} '
                 f"(input_type {source.get('input_type')!r}), but model.stem.input_type is "
                 f'{self.input_type!r}. Set the loaders\' feature_cache mode and the model\'s '
-                'input_type (stem and data_preprocessor) to match; the top-level option '
-                "feature_cache = dict(mode=...) of byov's tools does both.")
+                'input_type (stem and data_preprocessor) to match, as '
+                'configs/byov/byov_tiny_feature-cache_synthetic_demo.py does.')
         self.feature_source = copy.deepcopy(source)
         self.feature_source_role = role
 
