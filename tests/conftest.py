@@ -27,13 +27,16 @@ def tiny_synthetic(tmp_path_factory):
     return str(data_root), str(root / 'cache')
 
 
-def data_options(data_root, cache_dir, workers=0):
-    """--cfg-options pointing every dataloader of a synthetic config at tiny data."""
+def data_options(data_root, cache_dir, workers=0, train=True):
+    """--cfg-options pointing every dataloader of a synthetic config at tiny data
+    (``train=False``: a config evaluated only, which has no train loader)."""
     opts = []
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                   'val_cfg.fit_dataloader', 'test_cfg.fit_dataloader'):
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader',
+               'val_cfg.fit_dataloader', 'test_cfg.fit_dataloader')
+    for loader in loaders if train else loaders[1:]:
         opts += [f'{loader}.dataset.data_root={data_root}',
                  f'{loader}.dataset.cache_dir={cache_dir}',
                  f'{loader}.num_workers={workers}']
-    opts += ['train_dataloader.persistent_workers=False']
+    if train:
+        opts += ['train_dataloader.persistent_workers=False']
     return opts

@@ -307,3 +307,17 @@ def test_mmengines_plain_runner_meets_the_same_check_in_the_loops(default_paths,
     assert "DataConfigError: This config sets data_root='data/elsewhere'" in out
     assert 'train_dataloader.dataset.data_root' in out
     assert 'Epoch(train)' not in out
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=_rel)
+def test_each_part_of_a_run_is_whole_or_absent(path):
+    """mmengine's Runner takes the training part (train loader, train_cfg,
+    optim_wrapper), the validation part and the test part each whole or not at all; a
+    config evaluated only (time only, frozen features, untrained) has no training part."""
+    cfg = Config.fromfile(path)
+    for part in (('train_dataloader', 'train_cfg', 'optim_wrapper'),
+                 ('val_dataloader', 'val_cfg', 'val_evaluator'),
+                 ('test_dataloader', 'test_cfg', 'test_evaluator')):
+        present = {key: cfg.get(key) is not None for key in part}
+        assert len(set(present.values())) == 1, present
+    assert cfg.get('test_dataloader') is not None  # every config is evaluated

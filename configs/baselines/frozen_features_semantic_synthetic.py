@@ -11,4 +11,7 @@ model = dict(
     type='FrameFeatureBaseline',
     data_preprocessor={{_base_.model.data_preprocessor}},
     stem={{_base_.model.stem}})
+# evaluated only, never trained: no training part (mmengine's Runner takes the
+# train loader, train_cfg and optim_wrapper all or none)
+train_dataloader = None
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -6,4 +6,7 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 model = dict(num_frames={{_base_.clip_len}})
+# evaluated only, never trained: no training part (mmengine's Runner takes the
+# train loader, train_cfg and optim_wrapper all or none)
+train_dataloader = None
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

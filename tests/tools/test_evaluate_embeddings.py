@@ -34,7 +34,7 @@ def time_only_run(tiny_synthetic, tmp_path_factory):
     _run([sys.executable, 'tools/test.py', CONFIG, 'none', '--work-dir', work_dir,
           '--dump', osp.join(work_dir, 'dump', 'test.npz'),
           '--show-dir', osp.join(work_dir, 'show'),
-          '--cfg-options', *data_options(data_root, cache_dir)])
+          '--cfg-options', *data_options(data_root, cache_dir, train=False)])
     return work_dir
 
 
@@ -107,7 +107,8 @@ def test_temporal_crop_option(time_only_run, tiny_synthetic, tmp_path):
     data_root, cache_dir = tiny_synthetic
     work_dir = str(tmp_path / 'crop')
     _run([sys.executable, 'tools/test.py', CONFIG, 'none', '--work-dir', work_dir,
-          '--temporal-crop', '0.5', '--cfg-options', *data_options(data_root, cache_dir)])
+          '--temporal-crop', '0.5', '--cfg-options',
+          *data_options(data_root, cache_dir, train=False)])
     results = json.load(open(osp.join(work_dir, 'results.json')))
     assert results['eval_temporal_crop'] == dict(fraction=0.5, seed=0)
     full = np.load(osp.join(time_only_run, 'embeddings', 'test_embeds.npy'))
