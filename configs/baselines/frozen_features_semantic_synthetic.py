@@ -3,7 +3,8 @@
 #   python tools/test.py configs/baselines/frozen_features_semantic_synthetic.py none
 # Another view gap: --cfg-options model.stem.frame_encoder.view_gap=0.0 (or 1.0).
 _base_ = [
-    '../_base_/models/byov_semantic.py', '../_base_/datasets/synthetic_egoexo_semantic.py',
+    '../_base_/models/byov_semantic.py',
+    '../_base_/datasets/synthetic_egoexo_semantic.py',
     '../_base_/default_runtime.py'
 ]
 model = dict(

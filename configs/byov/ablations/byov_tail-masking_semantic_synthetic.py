@@ -1,0 +1,9 @@
+# BYOV ablation on the synthetic benchmark's semantic frame features: the tail of the clip
+# masked (TailFrameMasking) instead of random frames, both objectives, same ratios.
+# Everything else as configs/byov/byov_semantic_synthetic.py
+# (benchmarks/synthetic_comparison.py --input semantic).
+_base_ = ['../byov_semantic_synthetic.py']  # only what is ablated differs
+model = dict(
+    self_view_masking=dict(type='TailFrameMasking'),
+    cross_view_masking=dict(type='TailFrameMasking'))
+work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs
