@@ -16,6 +16,7 @@ import os
 from mmengine.config import Config, DictAction
 
 from byov.datasets.config_utils import check_data_available, setup_data
+from byov.datasets.transforms.temporal_crop import add_temporal_crop
 from byov.engine.runner import build_runner
 from byov.utils import setup_tool_process
 from byov.utils.launch import (add_launch_arguments, check_checkpoint_file,
@@ -96,17 +97,6 @@ def add_show_dir(cfg, show_dir):
     for hook in mine:
         hook.update(out_dir=os.path.abspath(show_dir), stages=('test', ))
     cfg.custom_hooks = hooks
-
-
-def add_temporal_crop(cfg, fraction, seed):
-    """Insert RandomTemporalCrop after the loading step of the eval split's pipeline
-    (the fit split stays whole); results.json records it (``eval_temporal_crop``)."""
-    pipeline = list(cfg.test_dataloader.dataset.pipeline)
-    load = [i for i, t in enumerate(pipeline) if str(t['type']).startswith('Load')]
-    if not load:
-        raise ValueError('--temporal-crop: the test pipeline has no Load* step to crop after.')
-    pipeline.insert(load[0] + 1, dict(type='RandomTemporalCrop', fraction=fraction, seed=seed))
-    cfg.test_dataloader.dataset.pipeline = pipeline
 
 
 def main():

@@ -63,3 +63,17 @@ class RandomTemporalCrop(BaseTransform):
     def __repr__(self):
         return (f'{type(self).__name__}(fraction={self.fraction}, seed={self.seed}, '
                 f'min_frames={self.min_frames})')
+
+
+def add_temporal_crop(cfg, fraction: float, seed: int = 0,
+                      loader: str = 'test_dataloader') -> None:
+    """Insert :class:`RandomTemporalCrop` right after the loading step of ``cfg[loader]``'s
+    pipeline, in place (``tools/test.py --temporal-crop``; the fit split stays whole).
+    results.json records the crop (``eval_temporal_crop``)."""
+    pipeline = list(cfg[loader].dataset.pipeline)
+    load = [i for i, t in enumerate(pipeline) if str(t['type']).startswith('Load')]
+    if not load:
+        raise ValueError(f'--temporal-crop: the pipeline of {loader} has no Load* step to '
+                         'crop after.')
+    pipeline.insert(load[0] + 1, dict(type='RandomTemporalCrop', fraction=fraction, seed=seed))
+    cfg[loader].dataset.pipeline = pipeline
