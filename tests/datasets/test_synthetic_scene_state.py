@@ -127,3 +127,34 @@ def test_loaders_pack_the_state_with_its_context(small_dataset):
         SceneStates(str(root / STATE_FILE)).load('ego', 'nope', 3)
     with pytest.raises(SceneStateFileError, match='regenerate'):
         SceneStates(str(root / 'missing.pickle')).load('ego', name, 3)
+
+
+@pytest.mark.parametrize('config', ['configs/byov/byov_semantic_synthetic.py',
+                                    'configs/byov/byov_box-geometry_synthetic.py',
+                                    'configs/byov/byov_tiny_synthetic_demo.py'])
+def test_training_pairs_carry_their_frame_indices_whatever_the_loader(config, tiny_synthetic):
+    """Alignment objectives that read time (TCC's cycle-back targets) take each pair's
+    sampled frame indices from its metainfo; box and scene-state loaders must give them as
+    the frame loader does, consistent with the packed labels and the whole-video labels."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from byov.registry import DATASETS
+    cfg = Config.fromfile(config)
+    data_root, cache_dir = tiny_synthetic
+    with DefaultScope.overwrite_default_scope('byov'):
+        pairs = DATASETS.build(dict(cfg.train_dataloader.dataset.to_dict(),
+                                    data_root=data_root, cache_dir=cache_dir, seed=0))
+        videos = DATASETS.build(dict(cfg.test_cfg.fit_dataloader.dataset.to_dict(),
+                                     data_root=data_root, cache_dir=cache_dir))
+    labels = {(bool(videos[i]['data_samples'].is_ego), videos[i]['data_samples'].video_name):
+              videos[i]['data_samples'].gt_labels for i in range(len(videos))}
+    for idx in range(3):
+        sample = pairs[idx]['data_samples']
+        inds, names, views = sample.frame_inds, sample.video_names, sample.is_ego
+        assert len(inds) == len(names) == len(views) == 2
+        for k in range(2):
+            inds_k = np.asarray(inds[k])
+            assert len(inds_k) == cfg.clip_len and (np.diff(inds_k) >= 0).all()
+            np.testing.assert_array_equal(sample.gt_labels[k],
+                                          labels[(views[k], names[k])][inds_k])

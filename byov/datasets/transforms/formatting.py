@@ -20,13 +20,31 @@ def pair_frame_labels(clips):
                      for c in clips])
 
 
+def pair_clip_metainfo(clips) -> dict:
+    """The pair metainfo of a training pair's clips (``video_names``, ``is_ego``,
+    ``frame_inds``: one entry per clip), from the clip dicts ``SampleClipFrames`` wrote,
+    whatever loader ran; {} when ``clips`` is None."""
+    if not clips:
+        return {}
+    meta = {}
+    if all('video_name' in c for c in clips):
+        meta['video_names'] = tuple(c['video_name'] for c in clips)
+    if all('is_ego' in c for c in clips):
+        meta['is_ego'] = tuple(bool(c['is_ego']) for c in clips)
+    if all('frame_inds' in c for c in clips):
+        meta['frame_inds'] = tuple(c['frame_inds'] for c in clips)
+    return meta
+
+
 @TRANSFORMS.register_module()
 class PackEgoExoInputs(BaseTransform):
     """``imgs`` (uint8 numpy, ``[2, T, 3, H, W]`` for a training pair or ``[L, 3, H, W]``
     for a whole video), or ``feats`` (cached features, ``[2, T, ...]`` / ``[L, ...]``)
     when a feature loader ran, -> ``inputs``, the same as a torch tensor (no copy). The data
-    sample gets those of ``meta_keys`` present in ``results`` as metainfo, and
-    ``data_keys`` (``gt_labels``, int64 ``[L]``) as data fields.
+    sample gets those of ``meta_keys`` present in ``results`` as metainfo (a training
+    pair's ``video_names``, ``is_ego`` and ``frame_inds`` from its clips when the loader
+    did not set them: box and scene-state loaders do not), and ``data_keys``
+    (``gt_labels``, int64 ``[L]``) as data fields.
 
     Args:
         meta_keys: metainfo keys; default: the pair and whole-video contract keys.
@@ -43,6 +61,7 @@ class PackEgoExoInputs(BaseTransform):
             clip_labels = pair_frame_labels(results.get('clips'))
             if clip_labels is not None:
                 results = dict(results, gt_labels=clip_labels)
+        results = {**pair_clip_metainfo(results.get('clips')), **results}
         sample = EgoExoDataSample(
             metainfo={k: results[k] for k in self.meta_keys if k in results})
         for key in self.data_keys:
