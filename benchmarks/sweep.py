@@ -9,7 +9,7 @@ Two commands (docs/benchmark.md shows what they recorded):
         --results-json docs/results/learning_curves_semantic.json
     # the table: every row of benchmarks/synthetic_comparison.py at one budget
     python benchmarks/sweep.py table --iters N --view-gaps 0 0.5 1 --seeds 0 1 2 \\
-        --results-dir docs/results
+        --results-json docs/results/sweep_semantic.json
 
 Both train and evaluate in this process and ``--workers`` forked copies of it
 (:mod:`byov.engine.sweep`: the same config and seed give ``tools/train.py``'s weights and
@@ -25,10 +25,11 @@ random window of ``--temporal-crop`` of each (the same windows for every row), e
 the temporal encoder's positions as trained ("with clock") and held fixed ("held",
 docs/time_leakage.md).
 
-``table`` writes one results file per view gap, ``<results-dir>/sweep_<input>_gap<G>.json``
-(tables ``full``, ``crop``, ``full_held``, ``crop_held``; the format of
-``synthetic_comparison.py --results-json``), which ``tools/analysis/render_docs.py``
-renders into the docs. ``curves`` writes the scores at every checkpoint and the budget
+``table`` writes one results file (kind ``view_gap_sweep``): for each view gap the tables
+``full``, ``crop``, ``full_held`` and ``crop_held`` in the format of
+``synthetic_comparison.py --results-json`` (which it writes as such for an input without
+view gaps), with every run's scores; ``tools/analysis/render_docs.py`` renders it into the
+docs, the prose that reads the tables included. ``curves`` writes the scores at every checkpoint and the budget
 its rule picks: the smallest checkpoint at which the supervised ceiling's mean F1 (the
 mean of regular, ego2exo and exo2ego over whole and cropped videos, averaged over the
 seeds) is within ``--tolerance`` of its best; ``--figure`` draws the curves.
@@ -83,8 +84,8 @@ def parse_args(argv=None):
                         help='curves: how close to its best the ceiling\'s mean F1 must be')
     parser.add_argument('--workers', type=int, default=None,
                         help='processes (default: the cores, at most the jobs)')
-    parser.add_argument('--results-json', help='curves: the results file')
-    parser.add_argument('--results-dir', help='table: folder of the per-gap results files')
+    parser.add_argument('--results-json', help='the results file to write, e.g. under '
+                                               'docs/results/')
     parser.add_argument('--figure', help='curves: draw the curves into this PNG')
     args = parser.parse_args(argv)
     names = [r[0] for r in ROWS[args.input]]
@@ -109,9 +110,11 @@ _DATA = {}
 
 
 def _quiet():
+    """Errors only: a sweep evaluates hundreds of models, and what the metrics warn about
+    (e.g. Kendall's tau pairs left out) is in the recorded numbers (tau_dropped_pairs)."""
     from mmengine.logging import MMLogger
-    logging.getLogger('mmengine').setLevel(logging.WARNING)
-    MMLogger.get_instance('mmengine').setLevel(logging.WARNING)
+    logging.getLogger('mmengine').setLevel(logging.ERROR)
+    MMLogger.get_instance('mmengine').setLevel(logging.ERROR)
     os.environ['BYOV_NO_PROGRESS'] = '1'
 
 
@@ -128,7 +131,7 @@ def load_config(path, data_root, view_gap):
     from byov.datasets.config_utils import apply_data_options
     cfg = Config.fromfile(osp.join(ROOT, path))
     apply_data_options(cfg, data_root=data_root)
-    if view_gap is not None:
+    if view_gap is not None and cfg.model.get('type') != 'TimeOnlyBaseline':
         encoder = cfg.model.get('stem', {}).get('frame_encoder', {})
         if encoder.get('type') != 'SceneStateEncoder':
             raise SystemExit(f'{path}: no SceneStateEncoder to set view_gap on')
@@ -237,7 +240,7 @@ def table(args):
     wall = time.time() - start
     machine = _machine(load)
     print(f'Wall time: {wall:.0f} s on {args.workers} worker(s), {os.cpu_count()} cores')
-    files = []
+    records = {}
     for gap in args.view_gaps:
         runs, per_seed, times = {}, {}, {}
         for name, seed, g, it, scores, seconds in results:
@@ -247,34 +250,35 @@ def table(args):
             per_seed.setdefault(str(seed), {})[name] = scores
             times[f'{name}, seed {seed}'] = seconds
         order = [r[0] for r in rows if r[0] in runs]
+        reference = TIME_ONLY if TIME_ONLY in order else None
         tables = {}
         for ev in EVALUATIONS:
             for clock in CLOCKS:
                 t = table_name(ev, clock)
                 stats = aggregate({n: [r[t] for r in runs[n]] for n in order})
-                tables[t] = stats_to_json(stats, TIME_ONLY if TIME_ONLY in order else None)
+                tables[t] = stats_to_json(stats, reference)
                 if clock == 'with':
-                    print(f'\nview gap {gap}, {t}:\n' + seed_markdown(
-                        stats, TIME_ONLY if TIME_ONLY in order else None))
+                    print(f'\nview gap {gap}, {t}:\n' + seed_markdown(stats, reference))
         gap_text = f', view gap {gap:g}' if gap is not None else ''
-        record = dict(
+        records[gap] = dict(
             kind='seed_comparison', input=args.input, view_gap=gap, iters=args.iters,
             budget=(f'{args.iters} iterations (batch 4) per trained row, seeds '
                     f'{", ".join(map(str, args.seeds))}, input {args.input}{gap_text}'),
             seeds=args.seeds, temporal_crop=args.temporal_crop, crop_seed=args.crop_seed,
-            reference=TIME_ONLY if TIME_ONLY in order else None, rows=order,
-            wall_s=wall, wall_note='one wall time for the whole sweep (every view gap)',
-            workers=args.workers, machine=machine, not_run=[],
-            produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv),
-            tables=tables, per_seed=per_seed, train_s=times)
-        if args.results_dir:
-            os.makedirs(args.results_dir, exist_ok=True)
-            suffix = f'_gap{gap:g}' if gap is not None else ''
-            path = osp.join(args.results_dir, f'sweep_{args.input}{suffix}.json')
-            _write_json(path, record)
-            files.append(path)
-    for path in files:
-        print(f'wrote {path}')
+            reference=reference, rows=order, tables=tables, per_seed=per_seed,
+            train_s=times)
+    common = dict(input=args.input, iters=args.iters, seeds=args.seeds,
+                  temporal_crop=args.temporal_crop, wall_s=wall, workers=args.workers,
+                  machine=machine,
+                  produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv))
+    if args.view_gaps == [None]:  # one table set: synthetic_comparison's format
+        record = dict(records[None], **common)
+    else:
+        record = dict(kind='view_gap_sweep', view_gaps=args.view_gaps,
+                      gaps={f'{g:g}': r for g, r in records.items()}, **common)
+    if args.results_json:
+        _write_json(args.results_json, record)
+        print(f'wrote {args.results_json}')
 
 
 def _write_json(path, record):

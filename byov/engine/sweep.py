@@ -100,6 +100,7 @@ def train_model(cfg: Config, seed: int, checkpoints: Sequence[int], path: str = 
         raise SweepConfigError(f'{path}: checkpoints must be iterations >= 0, got {checkpoints}')
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg['num_workers'] = 0  # one process; items depend on (seed, index) only
+    loader_cfg['pin_memory'] = False  # CPU tensors, used where they are
     loader_cfg.pop('persistent_workers', None)
     loader_cfg.pop('prefetch_factor', None)
     with _scope():

@@ -278,6 +278,193 @@ def render_seed_differences(results, table, pairs, digits='3'):
         raise DocError(str(err)) from None
 
 
+# ---------------------------------------------------------------- the view-gap sweep
+SWEEP_UNTRAINED = 'BYOV untrained'
+SWEEP_CEILING = 'supervised ceiling'
+SWEEP_TIME = 'time only (t/L)'
+CROSS_VIEW = ('f1_ego2exo', 'f1_exo2ego')
+F1S = ('f1_regular',) + CROSS_VIEW
+AE2_OBJECTIVES = ('TCC', 'soft-DTW', 'DTW-contrastive', 'VAVA')
+
+
+def _gap_record(results, gap):
+    gaps = results.get('gaps')
+    if not isinstance(gaps, dict) or gap not in gaps:
+        raise DocError(f'no view gap {gap!r} (the marker\'s gap=...); gaps: {sorted(gaps or {})}')
+    return gaps[gap]
+
+
+@renderer('view_gap_sweep')
+def render_view_gap_sweep(results, gap, table, digits='3'):
+    """``benchmarks/sweep.py table`` (semantic input): one table of one view gap
+    (``gap=0.5 table=crop``; tables ``full``, ``crop``, ``full_held``, ``crop_held``), as
+    ``seed_comparison`` shows it."""
+    from byov.evaluation.seed_stats import seed_markdown
+    record = _gap_record(results, gap)
+    return seed_markdown(_seed_table(record, table), record.get('reference'), int(digits))
+
+
+@renderer('gap_differences')
+def render_gap_differences(results, gap, table, pairs, digits='3'):
+    """Row differences with their seed spread in one table of one view gap
+    (``seed_differences`` for a ``view_gap_sweep`` file)."""
+    return render_seed_differences(_gap_record(results, gap), table, pairs, digits)
+
+
+@renderer('gap_clock')
+def render_gap_clock(results, gap, digits='3'):
+    """F1 regular / ego2exo / exo2ego of every row of one view gap, whole and cropped test
+    videos, with the clock (positions as trained) and with positions held; seed means,
+    and the largest seed standard deviation of the row's twelve cells."""
+    record = _gap_record(results, gap)
+    digits = int(digits)
+    tables = {t: _seed_table(record, t) for t in ('full', 'full_held', 'crop', 'crop_held')}
+    body = []
+    for name in tables['full']:
+        cells, spread = [name], 0.0
+        for t in ('full', 'full_held', 'crop', 'crop_held'):
+            stats = tables[t][name]
+            cells.append(' / '.join(f'{stats[k].mean:.{digits}f}' for k in F1S))
+            spread = max([spread] + [stats[k].std for k in F1S])
+        body.append(cells + [f'{spread:.{digits}f}'])
+    return markdown_table(['Method', 'whole, clock', 'whole, held', 'cropped, clock',
+                           'cropped, held', 'largest std'], body)
+
+
+def _verdict(stats, a, b, keys, digits=3):
+    """('above'|'below'|'level', text) for rows a and b over ``keys`` (F1s), by the seed
+    spread of each difference."""
+    parts, signs = [], []
+    for key in keys:
+        diff, spread = stats[a][key].minus(stats[b][key])
+        signs.append(1 if diff > spread else -1 if -diff > spread else 0)
+        parts.append(f'{key.replace("f1_", "")} {diff:+.{digits}f} ({spread:.{digits}f})')
+    return signs, ', '.join(parts)
+
+
+def _sign_words(signs, keys):
+    above = [k.replace('f1_', '') for k, s in zip(keys, signs) if s > 0]
+    below = [k.replace('f1_', '') for k, s in zip(keys, signs) if s < 0]
+    if not above and not below:
+        return 'within the seed spread on every one'
+    words = []
+    if above:
+        words.append('above on ' + ', '.join(above))
+    if below:
+        words.append('below on ' + ', '.join(below))
+    return '; '.join(words)
+
+
+def _gap_facts(record, table):
+    """What one table of one gap shows, as numbers: the ceiling, BYOV and each AE2
+    objective against the untrained encoder, and BYOV against each AE2 objective."""
+    stats = _seed_table(record, table)
+    facts = dict(stats=stats)
+    for name in (SWEEP_CEILING, 'BYOV') + AE2_OBJECTIVES:
+        if name in stats and SWEEP_UNTRAINED in stats:
+            facts[name] = _verdict(stats, name, SWEEP_UNTRAINED, F1S)
+    if 'BYOV' in stats:
+        facts['byov_vs'] = {o: _verdict(stats, 'BYOV', o, CROSS_VIEW)
+                            for o in AE2_OBJECTIVES if o in stats}
+    return facts
+
+
+@renderer('gap_findings')
+def render_gap_findings(results, style='long'):
+    """The prose that reads a ``view_gap_sweep`` file, written from its numbers: for each
+    view gap and evaluation (whole videos, cropped; with the clock), where the supervised
+    ceiling, BYOV and the AE2 objectives stand against the untrained encoder, and where
+    BYOV's cross-view F1 beats each AE2 objective beyond the seed spread. ``style=short``:
+    the one paragraph of the README."""
+    gaps = results['view_gaps']
+    titles = {'full': 'whole test videos', 'crop': 'cropped test videos'}
+    wins, ceiling_ok, lines = [], [], []
+    for gap in gaps:
+        key = f'{gap:g}'
+        record = _gap_record(results, key)
+        for table in ('full', 'crop'):
+            facts = _gap_facts(record, table)
+            if SWEEP_CEILING in facts:
+                signs, text = facts[SWEEP_CEILING]
+                ceiling_ok.append((key, table, all(s > 0 for s in signs)))
+                lines.append(f'- **View gap {key}, {titles[table]}.** The supervised ceiling '
+                             f'against BYOV untrained (F1, difference (spread)): {text}: '
+                             f'{_sign_words(signs, F1S)}.')
+            if 'BYOV' in facts:
+                signs, text = facts['BYOV']
+                lines.append(f'  BYOV against BYOV untrained: {text}: '
+                             f'{_sign_words(signs, F1S)}.')
+                beaten = [o for o, (s, _) in facts['byov_vs'].items() if all(x > 0 for x in s)]
+                level = [o for o, (s, _) in facts['byov_vs'].items()
+                         if not all(x > 0 for x in s) and not any(x < 0 for x in s)]
+                behind = [o for o, (s, _) in facts['byov_vs'].items() if any(x < 0 for x in s)]
+                cross_up = signs[1] > 0 and signs[2] > 0
+                if cross_up and len(beaten) == len(facts['byov_vs']):
+                    wins.append((key, table))
+                lines.append('  On both cross-view F1s BYOV is above '
+                             + (', '.join(beaten) if beaten else 'no AE2 objective')
+                             + ' beyond the seed spread'
+                             + (f'; level with {", ".join(level)}' if level else '')
+                             + (f'; below {", ".join(behind)} on at least one' if behind
+                                else '') + '.')
+            others = [o for o in AE2_OBJECTIVES if o in facts]
+            if others:
+                up = [o for o in others if facts[o][0][1] > 0 and facts[o][0][2] > 0]
+                lines.append('  AE2 objectives above BYOV untrained on both cross-view F1s: '
+                             + (', '.join(up) if up else 'none') + '.')
+    where = ', '.join(f'view gap {g} ({titles[t]})' for g, t in wins)
+    broken = [f'view gap {g} ({titles[t]})' for g, t, ok in ceiling_ok if not ok]
+    summary = (
+        f'BYOV beats both the untrained encoder and every AE2 objective on both cross-view '
+        f'F1s beyond the seed spread at: {where}.' if wins else
+        'Nowhere in this sweep does BYOV beat both the untrained encoder and every AE2 '
+        'objective on both cross-view F1s beyond the seed spread.')
+    ceiling = ('The ceiling is above the untrained encoder on all three F1s in every '
+               'setting, so the benchmark can tell learning from none.' if not broken else
+               'The ceiling is not above the untrained encoder on every F1 at: '
+               + '; '.join(broken) + '.')
+    if style == 'short':
+        return f'{ceiling} {summary}'
+    return '\n'.join(lines + ['', f'**In short.** {ceiling} {summary}'])
+
+
+@renderer('learning_curves')
+def render_learning_curves(results, digits='3'):
+    """``benchmarks/sweep.py curves``: per checkpoint, each row's F1 regular and mean
+    cross-view F1 (whole / cropped videos; mean ± std over the seeds), the ceiling's
+    mean F1 that the budget rule reads, and the budget chosen."""
+    digits = int(digits)
+    rows = results['rows']
+    header = ['iterations'] + [f'{r}: F1 regular, whole / cropped' for r in rows] + \
+        [f'{r}: F1 cross-view, whole / cropped' for r in rows]
+    if results.get('ceiling_mean_f1'):
+        header.append('ceiling mean F1 (budget rule)')
+    body = []
+    for point in results['checkpoints']:
+        cells = [str(point)]
+        for what in ('regular', 'cross'):
+            for row in rows:
+                by_seed = results['curves'][row]
+                parts = []
+                for ev in ('full', 'crop'):
+                    values = []
+                    for seed in sorted(by_seed):
+                        scores = by_seed[seed][str(point)][ev]
+                        values.append(scores['f1_regular'] if what == 'regular' else
+                                      (scores['f1_ego2exo'] + scores['f1_exo2ego']) / 2)
+                    parts.append(format_value(values, digits))
+                cells.append(' / '.join(parts))
+        if results.get('ceiling_mean_f1'):
+            value = results['ceiling_mean_f1'][str(point)]
+            mark = ' (budget)' if point == results.get('budget') else ''
+            cells.append(f'{value:.{digits}f}{mark}')
+        body.append(cells)
+    text = markdown_table(header, body)
+    if results.get('budget') is not None:
+        text += (f'\n\nBudget: **{results["budget"]} iterations**, {results["rule"]}.')
+    return text
+
+
 @renderer('figures')
 def render_figures(results):
     """The list of figures in the docs and the command that draws each."""
