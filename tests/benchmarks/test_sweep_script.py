@@ -75,7 +75,8 @@ def test_findings_prose_states_the_recomputed_differences(recorded):
     assert '**View gap 0, cropped test videos.**' in text
     assert '**View gap 1, whole test videos.**' in text
     short = render_docs.render_gap_findings(recorded, style='short')
-    assert short in text and '\n' not in short
+    assert short.split(' Against the untrained')[0] in text and '\n' not in short
+    assert 'view gap 0: supervised ceiling regular' in short
     clock = render_docs.render_gap_clock(recorded, gap='1')
     assert clock.count('\n') == 1 + len(ROWS)  # header, rule, one line per row
 

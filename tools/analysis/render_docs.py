@@ -424,7 +424,16 @@ def render_gap_findings(results, style='long'):
                'The ceiling is not above the untrained encoder on every F1 at: '
                + '; '.join(broken) + '.')
     if style == 'short':
-        return f'{ceiling} {summary}'
+        margins = []
+        for gap in gaps:
+            facts = _gap_facts(_gap_record(results, f'{gap:g}'), 'crop')
+            parts = [f'{name} {facts[name][1]}' for name in (SWEEP_CEILING, 'BYOV')
+                     if name in facts]
+            if parts:
+                margins.append(f'view gap {gap:g}: ' + '; '.join(parts))
+        detail = (' Against the untrained encoder on cropped test videos (F1 difference '
+                  '(seed spread)): ' + ' | '.join(margins) + '.') if margins else ''
+        return f'{ceiling} {summary}{detail}'
     return '\n'.join(lines + ['', f'**In short.** {ceiling} {summary}'])
 
 
