@@ -41,11 +41,13 @@ def torchvision_state(depth, seed=0, with_head=True):
         for b in range(n):
             p = f'layer{s + 1}.{b}'
             if kind == 'basic':
-                sd.update({**_conv(f'{p}.conv1.weight', width, cin, 3, g), **_bn(f'{p}.bn1', width, g),
+                sd.update({**_conv(f'{p}.conv1.weight', width, cin, 3, g),
+                           **_bn(f'{p}.bn1', width, g),
                            **_conv(f'{p}.conv2.weight', width, width, 3, g),
                            **_bn(f'{p}.bn2', width, g)})
             else:
-                sd.update({**_conv(f'{p}.conv1.weight', width, cin, 1, g), **_bn(f'{p}.bn1', width, g),
+                sd.update({**_conv(f'{p}.conv1.weight', width, cin, 1, g),
+                           **_bn(f'{p}.bn1', width, g),
                            **_conv(f'{p}.conv2.weight', width, width, 3, g),
                            **_bn(f'{p}.bn2', width, g),
                            **_conv(f'{p}.conv3.weight', cout, width, 1, g),
@@ -172,7 +174,9 @@ def test_width_is_known_without_building():
 def test_refusals(tmp_path):
     from byov.models.frame_encoders import ResNetWeightsError, ResNetWeightsUnavailableError
     from byov.utils.errors import UserInputError
-    build = lambda **kw: MODELS.build(dict(type='ResNetFrameEncoder', input_size=32, **kw))  # noqa: E731
+
+    def build(**kw):
+        return MODELS.build(dict(type='ResNetFrameEncoder', input_size=32, **kw))
     missing = str(tmp_path / 'nope.pth')
     with pytest.raises(ResNetWeightsUnavailableError, match=r'nope\.pth.*no such file') as err:
         build(depth=18, pretrained=missing)
@@ -203,3 +207,29 @@ def test_refusals(tmp_path):
         build(depth=18, num_stages=5)
     with pytest.raises(ValueError, match='data_preprocessor.size=32'):
         build(depth=18, seed=0)(torch.randn(1, 1, 3, 64, 64))
+
+
+def test_random_row_config_follows_the_runs_seed():
+    """The Random features configs draw the weights from randomness.seed, which mmengine's
+    runner sets (set_random_seed) before it builds the model: the same seed rebuilds
+    them, another seed gives others. The ImageNet configs load the file instead."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.runner import set_random_seed
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(
+        root, 'configs/baselines/frozen_features_resnet50-random_synthetic.py'))
+    encoder_cfg = cfg.model.stem.frame_encoder.to_dict()
+    assert encoder_cfg['pretrained'] is None and encoder_cfg['seed'] is None
+    prints = []
+    for seed in (0, 0, 1):
+        set_random_seed(seed)
+        prints.append(MODELS.build(encoder_cfg).fingerprint())
+    assert prints[0] == prints[1] != prints[2]
+    imagenet = Config.fromfile(osp.join(
+        root, 'configs/baselines/frozen_features_resnet50-imagenet_break_eggs.py'))
+    enc = imagenet.model.stem.frame_encoder
+    assert enc.pretrained.endswith('resnet50-19c8e357.pth') and enc.get('seed') is None
+    assert {k: v for k, v in enc.items() if k not in ('pretrained', 'seed', 'input_size')} \
+        == {k: v for k, v in encoder_cfg.items() if k not in ('pretrained', 'seed', 'input_size')}

@@ -143,9 +143,9 @@ class ResNetFrameEncoder(BaseFrameEncoder):
       running statistics 0 and 1) drawn from ``seed``. ``seed=None`` takes the run's
       seed: ``torch.initial_seed()`` when the encoder is built, which mmengine's runner
       sets from ``randomness.seed`` just before building the model, so the row is
-      reproducible and changes with the run's seed (byov's tools: ``--seed``;
-      ``--cfg-options randomness.seed=N``). An int seed fixes the weights whatever the
-      run's seed.
+      reproducible and changes with the run's seed (``--cfg-options
+      randomness.seed=N``; ``tools/train.py --seed N``). An int seed fixes the weights
+      whatever the run's seed.
 
     Checkpoints leave out weights the config rebuilds (``pretrained`` or an int
     ``seed``) and record their fingerprint (``FrameStem``); with ``seed=None`` the
