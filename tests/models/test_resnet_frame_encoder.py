@@ -171,7 +171,7 @@ def test_width_is_known_without_building():
     assert ResNetFrameEncoder(depth=50, num_stages=3, seed=0, input_size=224).num_tokens == 196
 
 
-def test_refusals(tmp_path):
+def test_refusals(tmp_path, monkeypatch):
     from byov.models.frame_encoders import ResNetWeightsError, ResNetWeightsUnavailableError
     from byov.utils.errors import UserInputError
 
@@ -181,6 +181,10 @@ def test_refusals(tmp_path):
     with pytest.raises(ResNetWeightsUnavailableError, match=r'nope\.pth.*no such file') as err:
         build(depth=18, pretrained=missing)
     assert isinstance(err.value, (UserInputError, FileNotFoundError))
+    # a URL that cannot be fetched (a closed port on this machine): the fix, a local copy
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    with pytest.raises(ResNetWeightsUnavailableError, match='set pretrained to the local'):
+        build(depth=18, pretrained='http://127.0.0.1:9/resnet18.pth')
     # a ResNet-18 file for a ResNet-34: keys missing, named with the fix
     torch.save(torchvision_state(18), str(tmp_path / 'r18.pth'))
     with pytest.raises(ResNetWeightsError, match=r'r18\.pth.*missing.*layer1\.2.*depth'):

@@ -131,8 +131,8 @@ class ResNetFrameEncoder(BaseFrameEncoder):
 
     - ``pretrained``: a torchvision ResNet state dict (the ImageNet row:
       :data:`IMAGENET_RESNET50`, torchvision's ResNet-50, the file AE2 loads), from any
-      place byov's checkpoint loader reads (a local file, ``http(s)://``,
-      ``torchvision://resnet50``, ...; downloads go to torch hub's cache), weights only
+      place byov's checkpoint loader reads (a local file, ``http(s)://``, ...; downloads
+      go to torch hub's cache), weights only
       (nothing in the file runs). Keys and shapes are checked: every key of the stages
       built must be in the file with its shape; the file may hold the later stages and
       the classifier (``fc``), which are not built, and may lack BatchNorm's
@@ -235,13 +235,13 @@ class ResNetFrameEncoder(BaseFrameEncoder):
         except CheckpointNotFoundError:
             raise ResNetWeightsUnavailableError(
                 f'{name}: no such file. {fix}.') from None
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, ImportError) as err:  # ImportError: torchvision://
             if isinstance(err, UserInputError):
                 raise
             raise ResNetWeightsUnavailableError(
                 f'{name} could not be read or downloaded ({type(err).__name__}: {err}). '
-                'Without network access, download it on another machine and set '
-                'pretrained to the local file.') from None
+                'Download the file where the network allows (for ResNet-50 '
+                f'{IMAGENET_RESNET50}) and set pretrained to the local path.') from None
         if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
             state = state['state_dict']
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
