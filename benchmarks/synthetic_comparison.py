@@ -1,6 +1,7 @@
 """Every method on the synthetic ego-exo benchmark, one budget each, over several seeds.
 
-Rows: the reference rows (time only, frozen features, untrained BYOV), BYOV, each BYOV
+Rows: the reference rows (time only, frozen features of the tiny encoder and of a random
+and an ImageNet ResNet-50, untrained BYOV), BYOV, each BYOV
 ablation, AE2's alignment objectives (TCC, soft-DTW, DTW-contrastive, VAVA) on the
 same backbone, and the supervised ceiling (the same backbone and budget trained with the
 phase labels of both views: what the backbone can learn when told the answer).
@@ -59,6 +60,12 @@ FRAME_ROWS = [
     (TIME_ONLY, 'configs/baselines/time_only_synthetic.py', False, False),
     ('frozen tiny features', 'configs/baselines/frozen_features_tiny_synthetic.py', False,
      False),
+    # the papers' Random / ImageNet features rows: a frozen ResNet-50 (random weights from
+    # the run's seed; torchvision's ImageNet weights, downloaded once), map averaged
+    ('random ResNet-50 features', 'configs/baselines/frozen_features_resnet50-random_synthetic.py',
+     False, True),
+    ('ImageNet ResNet-50 features',
+     'configs/baselines/frozen_features_resnet50-imagenet_synthetic.py', False, False),
     ('BYOV untrained', BYOV, False, True),
     ('BYOV', BYOV, True, True),
     ('BYOV w/o STM', ABLATION.format('no-stm'), True, True),

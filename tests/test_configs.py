@@ -44,7 +44,8 @@ def _types(node, path=''):
 
 
 def _swap_downloads(model_cfg):
-    """Replace frame encoders that download weights by a weight-free one of equal width."""
+    """Replace frame encoders that download weights by a weight-free one of equal width
+    (CLIP) or by the same network with seeded random weights (ResNet)."""
     model_cfg = copy.deepcopy(model_cfg)
     stem = model_cfg.get('stem') or {}
     enc = stem.get('frame_encoder')
@@ -55,6 +56,9 @@ def _swap_downloads(model_cfg):
         pre = model_cfg.get('data_preprocessor')
         if pre is not None and pre.get('size') is not None:
             pre['size'] = 32
+    if enc and enc.get('type') == 'ResNetFrameEncoder' and enc.get('pretrained'):
+        # the same network, seeded random weights instead of the downloaded file
+        stem['frame_encoder'] = dict(enc, pretrained=None, seed=0)
     return model_cfg
 
 
