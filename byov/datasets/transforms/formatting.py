@@ -6,7 +6,7 @@ from mmcv.transforms import BaseTransform
 from byov.registry import TRANSFORMS
 from byov.structures import EgoExoDataSample
 
-PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds')
+PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds', 'video_lengths')
 VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
 
 
@@ -25,7 +25,8 @@ class PackEgoExoInputs(BaseTransform):
     """``imgs`` (uint8 numpy, ``[2, T, 3, H, W]`` for a training pair or ``[L, 3, H, W]``
     for a whole video), or ``feats`` (cached features, ``[2, T, ...]`` / ``[L, ...]``)
     when a feature loader ran, -> ``inputs``, the same as a torch tensor (no copy). The data
-    sample gets those of ``meta_keys`` present in ``results`` as metainfo, and
+    sample gets those of ``meta_keys`` present in ``results`` as metainfo (a pair's
+    ``video_lengths``, the frame counts of its two videos, comes from ``clips``), and
     ``data_keys`` (``gt_labels``, int64 ``[L]``) as data fields.
 
     Args:
@@ -39,6 +40,10 @@ class PackEgoExoInputs(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         inputs = torch.from_numpy(results['feats'] if 'feats' in results else results['imgs'])
+        clips = results.get('clips')
+        if clips and 'video_lengths' not in results and all('num_frames' in c for c in clips):
+            # a pair's videos' frame counts (objectives that place frames in their video)
+            results = dict(results, video_lengths=tuple(int(c['num_frames']) for c in clips))
         if 'gt_labels' not in results and 'gt_labels' in self.data_keys:
             clip_labels = pair_frame_labels(results.get('clips'))
             if clip_labels is not None:
