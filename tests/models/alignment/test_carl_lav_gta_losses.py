@@ -129,7 +129,8 @@ def test_gta_matches_a_loop_implementation_of_its_code(frames):
     loss = GTALoss()(raw_a, raw_b)
     grads = torch.autograd.grad(loss, (raw_a, raw_b))
 
-    a, b = torch.nn.functional.normalize(raw_a, dim=-1), torch.nn.functional.normalize(raw_b, dim=-1)
+    a = torch.nn.functional.normalize(raw_a, dim=-1)
+    b = torch.nn.functional.normalize(raw_b, dim=-1)
     terms = [gta_loop(a[k], b[k]) for k in range(2)]
     expected = sum(ce for ce, _ in terms) / 2 + sum(d for _, d in terms) / 2
     expected_grads = torch.autograd.grad(expected, (raw_a, raw_b))
