@@ -78,6 +78,9 @@ FRAME_ROWS = [
     ('soft-DTW', BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', BASELINE.format('vava'), True, True),
+    ('CARL (SCL)', BASELINE.format('carl'), True, True),
+    ('LAV', BASELINE.format('lav'), True, True),
+    ('GTA', BASELINE.format('gta'), True, True),
     (CEILING, BASELINE.format('supervised'), True, True),
 ]
 BOX_BYOV = 'configs/byov/byov_box-geometry_synthetic.py'
@@ -99,6 +102,9 @@ BOX_ROWS = [
     ('soft-DTW', BOX_BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', BOX_BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', BOX_BASELINE.format('vava'), True, True),
+    ('CARL (SCL)', BOX_BASELINE.format('carl'), True, True),
+    ('LAV', BOX_BASELINE.format('lav'), True, True),
+    ('GTA', BOX_BASELINE.format('gta'), True, True),
     (CEILING, BOX_BASELINE.format('supervised'), True, True),
 ]
 SEMANTIC_BYOV = 'configs/byov/byov_semantic_synthetic.py'

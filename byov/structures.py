@@ -7,7 +7,8 @@ the names every part of byov shares (one definition each).
 
 Training pair (``EgoExoPairDataset``), metainfo:
     ``video_names`` (tuple[str, str]), ``is_ego`` (tuple[bool, bool]),
-    ``frame_inds`` (tuple[np.ndarray, np.ndarray]): the sampled frame indices;
+    ``frame_inds`` (tuple[np.ndarray, np.ndarray]): the sampled frame indices,
+    ``video_lengths`` (tuple[int, int]): the two videos' frame counts;
   data field ``gt_labels`` (np.ndarray int64 [2, T]): the phase labels of the sampled
     frames of view a and view b (set by ``PackEgoExoInputs``).
 

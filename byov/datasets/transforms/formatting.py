@@ -6,7 +6,7 @@ from mmcv.transforms import BaseTransform
 from byov.registry import TRANSFORMS
 from byov.structures import EgoExoDataSample
 
-PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds')
+PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds', 'video_lengths')
 VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
 
 
@@ -22,8 +22,8 @@ def pair_frame_labels(clips):
 
 def pair_clip_metainfo(clips) -> dict:
     """The pair metainfo of a training pair's clips (``video_names``, ``is_ego``,
-    ``frame_inds``: one entry per clip), from the clip dicts ``SampleClipFrames`` wrote,
-    whatever loader ran; {} when ``clips`` is None."""
+    ``frame_inds``, ``video_lengths``: one entry per clip), from the clip dicts
+    ``SampleClipFrames`` wrote, whatever loader ran; {} when ``clips`` is None."""
     if not clips:
         return {}
     meta = {}
@@ -33,6 +33,8 @@ def pair_clip_metainfo(clips) -> dict:
         meta['is_ego'] = tuple(bool(c['is_ego']) for c in clips)
     if all('frame_inds' in c for c in clips):
         meta['frame_inds'] = tuple(c['frame_inds'] for c in clips)
+    if all('num_frames' in c for c in clips):  # for objectives that place frames in time
+        meta['video_lengths'] = tuple(int(c['num_frames']) for c in clips)
     return meta
 
 
@@ -42,9 +44,10 @@ class PackEgoExoInputs(BaseTransform):
     for a whole video), or ``feats`` (cached features, ``[2, T, ...]`` / ``[L, ...]``)
     when a feature loader ran, -> ``inputs``, the same as a torch tensor (no copy). The data
     sample gets those of ``meta_keys`` present in ``results`` as metainfo (a training
-    pair's ``video_names``, ``is_ego`` and ``frame_inds`` from its clips when the loader
-    did not set them: box and scene-state loaders do not), and ``data_keys``
-    (``gt_labels``, int64 ``[L]``) as data fields.
+    pair's ``video_names``, ``is_ego``, ``frame_inds`` and ``video_lengths``, the frame
+    counts of its two videos, from its clips when the loader did not set them: box and
+    scene-state loaders do not), and ``data_keys`` (``gt_labels``, int64 ``[L]``) as data
+    fields.
 
     Args:
         meta_keys: metainfo keys; default: the pair and whole-video contract keys.

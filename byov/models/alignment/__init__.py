@@ -1,5 +1,6 @@
 """AE2's ego-exo alignment baselines: alignment objectives on pairs of embedded clips and
-the model that trains a temporal encoder with them.
+the model that trains a temporal encoder with them, and the papers' other baselines on
+the same stem and backbone (CARL's ``SequenceContrastiveLoss``, ``LAVLoss``, ``GTALoss``).
 
 Every objective is a :class:`~byov.models.alignment.base.BaseAlignmentLoss` (the written
 contract): it takes two clips ``embeds_a [B, N, E]`` and ``embeds_b [B, M, E]`` (the two
@@ -10,7 +11,10 @@ frames' labels. AE2's own trainable frame embedder, ``AE2ResNetEncoder``, is a f
 encoder (:mod:`byov.models.frame_encoders`).
 """
 from .base import BaseAlignmentLoss
+from .carl import AlignmentOptionError, SequenceContrastiveLoss
 from .dtw_contrastive import DTWContrastiveLoss
+from .gta import GTALoss, soft_dtw_table
+from .lav import LAVLoss
 from .model import AlignmentModel
 from .soft_dtw import SoftDTWLoss, dtw_cost, soft_dtw, soft_dtw_reference
 from .supervised import LabelRangeError, PhaseClassificationLoss
@@ -18,7 +22,8 @@ from .tcc import TCCLoss
 from .vava import VAVALoss, sinkhorn
 
 __all__ = [
-    'AlignmentModel', 'BaseAlignmentLoss', 'DTWContrastiveLoss', 'LabelRangeError',
-    'PhaseClassificationLoss', 'SoftDTWLoss', 'TCCLoss', 'VAVALoss',
-    'dtw_cost', 'sinkhorn', 'soft_dtw', 'soft_dtw_reference'
+    'AlignmentModel', 'AlignmentOptionError', 'BaseAlignmentLoss', 'DTWContrastiveLoss',
+    'GTALoss', 'LAVLoss', 'LabelRangeError', 'PhaseClassificationLoss',
+    'SequenceContrastiveLoss', 'SoftDTWLoss', 'TCCLoss', 'VAVALoss', 'dtw_cost',
+    'sinkhorn', 'soft_dtw', 'soft_dtw_reference', 'soft_dtw_table'
 ]

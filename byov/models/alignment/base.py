@@ -22,6 +22,12 @@ class BaseAlignmentLoss(nn.Module):
         ``uses_frame_inds = True``: the indices in its video of each sampled frame of view
         a (the data samples' ``frame_inds``). Data samples without ``frame_inds`` pass no
         ``steps``, so ``steps`` must default (e.g. to ``0..N-1``).
+        ``steps_a [B, N]``, ``steps_b [B, M]`` (int64) and ``lengths [B, 2]`` (int64, the
+        frame counts of the two videos, the pair samples' ``video_lengths``) when the
+        class sets ``uses_pair_frame_inds = True``: the sampled frame indices of both
+        views and where they come from (CARL's and LAV's objectives compare time steps
+        of the two views or positions within a video). Each is passed only when every
+        data sample carries it, so each must default.
         ``labels_a [B, N]`` and ``labels_b [B, M]`` (int64, on the embeddings' device)
         when the class sets ``uses_labels = True``: the phase labels of the sampled
         frames of view a and view b (the pair samples' ``gt_labels [2, T]``). Labels
@@ -36,6 +42,8 @@ class BaseAlignmentLoss(nn.Module):
         loss_weight (float): the factor on the returned loss (> 0).
     Class attributes:
         uses_frame_inds (bool): whether ``forward`` takes ``steps`` (False).
+        uses_pair_frame_inds (bool): whether ``forward`` takes ``steps_a``, ``steps_b``
+            and ``lengths`` (False).
         uses_labels (bool): whether ``forward`` takes ``labels_a`` and ``labels_b``
             (False): a supervised objective, for reference rows only.
 
@@ -55,6 +63,7 @@ class BaseAlignmentLoss(nn.Module):
     ATTRIBUTES = ('loss_weight',)
     FORWARD_ARGS = ('embeds_a', 'embeds_b')
     uses_frame_inds = False
+    uses_pair_frame_inds = False
     uses_labels = False
 
     def __init__(self, loss_weight: float = 1.0):
@@ -84,6 +93,16 @@ class BaseAlignmentLoss(nn.Module):
                 f'forward takes ({", ".join(params)}); add labels_a and labels_b arguments '
                 '(the phase labels of the sampled frames of view a [B, N] and view b '
                 '[B, M]) or set uses_labels = False.')
+        pair_args = ('steps_a', 'steps_b', 'lengths')
+        takes_pair_steps = all(k in params for k in pair_args) or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        if module.uses_pair_frame_inds and not takes_pair_steps:
+            raise TypeError(
+                f'{owner}: {option} {type(module).__name__} sets uses_pair_frame_inds = True '
+                f'but its forward takes ({", ".join(params)}); add steps_a=None, '
+                'steps_b=None and lengths=None arguments (the sampled frame indices of '
+                'both views and the two videos\' lengths) or set uses_pair_frame_inds = '
+                'False.')
         if module.uses_frame_inds and not takes_steps:
             raise TypeError(
                 f'{owner}: {option} {type(module).__name__} sets uses_frame_inds = True but '

@@ -40,6 +40,9 @@ class AlignmentModel(BaseEgoExoModel):
             ``forward(embeds_a [B, T, E], embeds_b [B, T, E]) -> scalar``; one with
             ``uses_frame_inds = True`` also gets ``steps``: the sampled frame indices of
             the first clip (``frame_inds`` of the data samples), ``[B, T]``; one with
+            ``uses_pair_frame_inds = True`` (``SequenceContrastiveLoss``, ``LAVLoss``)
+            gets ``steps_a`` / ``steps_b`` (both clips' indices) and ``lengths [B, 2]``
+            (the videos' frame counts, ``video_lengths``); one with
             ``uses_labels = True`` (``PhaseClassificationLoss``, the supervised reference)
             gets ``labels_a`` / ``labels_b``, the pair samples' ``gt_labels [2, T]``. A
             loss whose class takes ``in_channels`` (a head on the embeddings) gets the
@@ -117,6 +120,8 @@ class AlignmentModel(BaseEgoExoModel):
             steps = self._first_view_frame_inds(data_samples, batch, num_frames)
             if steps is not None:
                 kwargs['steps'] = steps.to(embeds.device)
+        if self.loss_module.uses_pair_frame_inds:
+            kwargs.update(self._pair_frame_inds(data_samples, batch, num_frames, embeds.device))
         if self.loss_module.uses_labels:
             labels = self._pair_labels(data_samples, batch, num_frames)
             kwargs.update(labels_a=labels[:, 0].to(embeds.device),
@@ -146,6 +151,28 @@ class AlignmentModel(BaseEgoExoModel):
             raise ValueError(f'AlignmentModel: gt_labels of the training pairs have shape '
                              f'{tuple(labels.shape)}, expected {(batch, 2, num_frames)}.')
         return labels.long()
+
+    @staticmethod
+    def _pair_frame_inds(data_samples, batch, num_frames, device) -> dict:
+        """``steps_a``, ``steps_b`` ``[B, T]`` (the sampled frame indices of both views)
+        and ``lengths [B, 2]`` (the two videos' frame counts), each only where every data
+        sample carries it (``frame_inds``, ``video_lengths``)."""
+        if not data_samples or len(data_samples) != batch:
+            return {}
+        out = {}
+        inds = [s.metainfo.get('frame_inds') for s in data_samples]
+        if all(i is not None for i in inds):
+            steps = torch.as_tensor(np.stack([np.stack([np.asarray(v) for v in i])
+                                              for i in inds]))
+            if steps.shape != (batch, 2, num_frames):
+                raise ValueError(f'AlignmentModel: frame_inds of the training pairs have '
+                                 f'shape {tuple(steps.shape)}, expected '
+                                 f'{(batch, 2, num_frames)}.')
+            out.update(steps_a=steps[:, 0].to(device), steps_b=steps[:, 1].to(device))
+        lengths = [s.metainfo.get('video_lengths') for s in data_samples]
+        if all(n is not None for n in lengths):
+            out['lengths'] = torch.as_tensor(np.asarray(lengths, dtype=np.int64)).to(device)
+        return out
 
     @staticmethod
     def _first_view_frame_inds(data_samples, batch, num_frames) -> Optional[torch.Tensor]:

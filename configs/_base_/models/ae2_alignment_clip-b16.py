@@ -1,8 +1,9 @@
 # AE2's alignment baselines on BYOV's stem and backbone: frozen CLIP ViT-B/16 + STM +
 # BYOV's temporal encoder, trained to align pairs of clips instead of by masked
 # modelling, so that a comparison with BYOV isolates the objective. The objective
-# (`loss`) comes from ae2_tcc.py, ae2_dtw.py, ae2_dtw_contrastive.py or ae2_vava.py,
-# which inherit this file; frames per clip: model.num_frames (leaf configs).
+# (`loss`) comes from ae2_tcc.py, ae2_dtw.py, ae2_dtw_contrastive.py or ae2_vava.py (or
+# the papers' other baselines carl.py, lav.py, gta.py), which inherit this file; frames
+# per clip: model.num_frames (leaf configs).
 model = dict(
     type='AlignmentModel',
     num_frames=None,  # frames per clip: a leaf config sets the dataset config's

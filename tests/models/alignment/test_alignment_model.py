@@ -17,7 +17,10 @@ from byov.registry import MODELS
 FRAMES, SIZE, WIDTH, EMBED = 6, 16, 16, 8
 LOSSES = [dict(type='TCCLoss'), dict(type='SoftDTWLoss'),
           dict(type='DTWContrastiveLoss', num_subset=4, cyclic=True), dict(type='VAVALoss'),
-          dict(type='PhaseClassificationLoss', num_classes=3, in_channels=EMBED)]
+          dict(type='PhaseClassificationLoss', num_classes=3, in_channels=EMBED),
+          dict(type='SequenceContrastiveLoss', in_channels=EMBED),
+          dict(type='LAVLoss', tcc_weight=1.0), dict(type='GTALoss')]
+PAIR_STEP_LOSSES = ('SequenceContrastiveLoss', 'LAVLoss')
 
 
 @MODELS.register_module(name='AlignTestLinearFrameEncoder', force=True)
@@ -40,6 +43,24 @@ class AlignTestStepsSpyLoss(BaseAlignmentLoss):
 
     def forward(self, embeds_a, embeds_b, steps=None):
         self.steps = steps
+        return (embeds_a - embeds_b).pow(2).mean()
+
+
+@MODELS.register_module(name='AlignTestPairStepsSpyLoss', force=True)
+class AlignTestPairStepsSpyLoss(BaseAlignmentLoss):
+    uses_pair_frame_inds = True
+
+    def forward(self, embeds_a, embeds_b, steps_a=None, steps_b=None, lengths=None):
+        self.seen = (steps_a, steps_b, lengths)
+        return (embeds_a - embeds_b).pow(2).mean()
+
+
+@MODELS.register_module(name='AlignTestPairStepsForgottenLoss', force=True)
+class _PairStepsForgottenLoss(BaseAlignmentLoss):
+    """Asks for both views' frame indices but its forward cannot take them."""
+    uses_pair_frame_inds = True
+
+    def forward(self, embeds_a, embeds_b, steps_a=None):
         return (embeds_a - embeds_b).pow(2).mean()
 
 
@@ -107,6 +128,20 @@ def test_frame_inds_of_view_a_reach_the_loss():
     assert model.loss_module.steps.tolist() == [list(range(k, k + FRAMES)) for k in range(2)]
     model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')  # no samples: no steps
     assert model.loss_module.steps is None
+
+
+def test_frame_inds_and_lengths_of_both_views_reach_a_pair_steps_loss():
+    model = MODELS.build(model_cfg(dict(type='AlignTestPairStepsSpyLoss')))
+    samples = [BaseDataElement(metainfo=dict(
+        frame_inds=(np.arange(FRAMES) + k, np.arange(FRAMES) * 2), video_lengths=(20 + k, 30)))
+        for k in range(2)]
+    model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), samples, mode='loss')
+    steps_a, steps_b, lengths = model.loss_module.seen
+    assert steps_a.tolist() == [list(range(k, k + FRAMES)) for k in range(2)]
+    assert steps_b.tolist() == [list(range(0, 2 * FRAMES, 2))] * 2
+    assert lengths.tolist() == [[20, 30], [21, 30]]
+    model(torch.randn(2, 2, FRAMES, 3, SIZE, SIZE), mode='loss')  # no samples: defaults
+    assert model.loss_module.seen == (None, None, None)
 
 
 def test_predict_contract():
@@ -201,8 +236,9 @@ def test_shipped_objectives_fulfil_the_written_contract(align_loss):
     loss = MODELS.build(align_loss)
     assert isinstance(loss, BaseAlignmentLoss) and loss.loss_weight == 1.0
     BaseAlignmentLoss.check(loss, 'loss', 'test')  # raises on a broken contract
-    # only TCC reads the sampled frame indices
+    # only TCC reads the sampled frame indices of view a; CARL's and LAV's both views'
     assert loss.uses_frame_inds == (align_loss['type'] == 'TCCLoss')
+    assert loss.uses_pair_frame_inds == (align_loss['type'] in PAIR_STEP_LOSSES)
     # only the supervised reference reads the phase labels
     assert loss.uses_labels == (align_loss['type'] == 'PhaseClassificationLoss')
     with pytest.raises(ValueError, match='loss_weight must be a positive number'):
@@ -214,6 +250,10 @@ def test_shipped_objectives_fulfil_the_written_contract(align_loss):
                            r'BaseAlignmentLoss subclass; _PlainLoss is not'),
     ('AlignTestStepsForgottenLoss', r'loss _StepsForgottenLoss sets uses_frame_inds = True '
                                     r'but its forward takes \(embeds_a, embeds_b\), no steps'),
+    ('AlignTestPairStepsForgottenLoss', r'loss _PairStepsForgottenLoss sets '
+                                        r'uses_pair_frame_inds = True but its forward '
+                                        r'takes \(embeds_a, embeds_b, steps_a\); add '
+                                        r'steps_a=None, steps_b=None and lengths=None'),
     ('AlignTestRenamedLoss', r'loss _RenamedLoss\.forward takes \(x, y\); the '
                              r'BaseAlignmentLoss contract is forward\(embeds_a, embeds_b\)'),
 ])
