@@ -126,6 +126,9 @@ SEMANTIC_ROWS = [
     ('soft-DTW', SEMANTIC_BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', SEMANTIC_BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', SEMANTIC_BASELINE.format('vava'), True, True),
+    ('CARL (SCL)', SEMANTIC_BASELINE.format('carl'), True, True),
+    ('LAV', SEMANTIC_BASELINE.format('lav'), True, True),
+    ('GTA', SEMANTIC_BASELINE.format('gta'), True, True),
     (CEILING, SEMANTIC_BASELINE.format('supervised'), True, True),
 ]
 ROWS = {'frames': FRAME_ROWS, 'boxes': BOX_ROWS, 'semantic': SEMANTIC_ROWS}
