@@ -9,16 +9,19 @@ comparison): per-frame phase cross-entropy through a linear head, with the sampl
 frames' labels. AE2's own trainable frame embedder, ``AE2ResNetEncoder``, is a frame
 encoder (:mod:`byov.models.frame_encoders`).
 """
+from .actor_observer import ActorObserverLoss
 from .base import BaseAlignmentLoss
 from .dtw_contrastive import DTWContrastiveLoss
-from .model import AlignmentModel
+from .model import AlignmentModel, UnsynchronisedPairsError
 from .soft_dtw import SoftDTWLoss, dtw_cost, soft_dtw, soft_dtw_reference
 from .supervised import LabelRangeError, PhaseClassificationLoss
 from .tcc import TCCLoss
+from .tcn import TCNClipLengthError, TCNLoss, npairs_loss
 from .vava import VAVALoss, sinkhorn
 
 __all__ = [
-    'AlignmentModel', 'BaseAlignmentLoss', 'DTWContrastiveLoss', 'LabelRangeError',
+    'ActorObserverLoss', 'TCNClipLengthError', 'TCNLoss', 'UnsynchronisedPairsError',
+    'npairs_loss', 'AlignmentModel', 'BaseAlignmentLoss', 'DTWContrastiveLoss', 'LabelRangeError',
     'PhaseClassificationLoss', 'SoftDTWLoss', 'TCCLoss', 'VAVALoss',
     'dtw_cost', 'sinkhorn', 'soft_dtw', 'soft_dtw_reference'
 ]
