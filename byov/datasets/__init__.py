@@ -14,10 +14,12 @@ from .frame_cache import FrameCache, decode_video
 from .integrity import DatasetProblemsError, Problem, probe_video
 from .pair_dataset import EgoExoPairDataset
 from .samplers import EpochAwareSampler
+from .synchronised_pairs import NotSynchronisedError, SynchronisedEgoExoPairDataset
 from .video_dataset import EgoExoVideoDataset
 
 __all__ = ['VideoRecord', 'load_labels', 'load_split', 'FrameCache', 'decode_video',
-           'EgoExoPairDataset', 'EgoExoVideoDataset', 'EpochAwareSampler', 'scan_split',
+           'EgoExoPairDataset', 'EgoExoVideoDataset', 'NotSynchronisedError',
+           'SynchronisedEgoExoPairDataset', 'EpochAwareSampler', 'scan_split',
            'setup_data', 'check_config', 'check_data_roots', 'check_data_available',
            'Problem',
            'DatasetProblemsError', 'probe_video']
