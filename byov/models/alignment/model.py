@@ -149,10 +149,10 @@ class AlignmentModel(BaseEgoExoModel):
             raise UnsynchronisedPairsError(
                 f'AlignmentModel: loss {name} takes frame t of view a and frame t of view b '
                 f'as the same moment of one take, but the training pairs are not '
-                f'synchronised (pairing: {found}). Set train_dataloader.dataset.type='
-                "'SynchronisedEgoExoPairDataset' (it needs a dataset recorded with "
-                'synchronised cameras and its pair list, docs/data.md "Synchronised '
-                'pairs"), or choose an objective for unpaired videos.')
+                f'synchronised (pairing: {found}). Set train_dataloader.dataset to '
+                "type='SynchronisedEgoExoPairDataset', pairing='synchronised' (it needs a "
+                'dataset recorded with synchronised cameras and its pair list, docs/data.md '
+                '"Synchronised pairs"), or choose an objective for unpaired videos.')
 
     def _pair_labels(self, data_samples, batch, num_frames) -> torch.Tensor:
         """``[B, 2, T]`` phase labels of the sampled frames of both views (the pair
