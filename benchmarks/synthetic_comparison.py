@@ -71,6 +71,7 @@ FRAME_ROWS = [
     ('soft-DTW', BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', BASELINE.format('vava'), True, True),
+    ('TCN (single-view)', BASELINE.format('tcn'), True, True),
     (CEILING, BASELINE.format('supervised'), True, True),
 ]
 BOX_BYOV = 'configs/byov/byov_box-geometry_synthetic.py'
@@ -92,6 +93,7 @@ BOX_ROWS = [
     ('soft-DTW', BOX_BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', BOX_BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', BOX_BASELINE.format('vava'), True, True),
+    ('TCN (single-view)', BOX_BASELINE.format('tcn'), True, True),
     (CEILING, BOX_BASELINE.format('supervised'), True, True),
 ]
 ROWS = {'frames': FRAME_ROWS, 'boxes': BOX_ROWS}
