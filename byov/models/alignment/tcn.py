@@ -80,10 +80,10 @@ class TCNLoss(BaseAlignmentLoss):
     What differs here: CARL draws each positive 1-5 frames before its anchor; in byov the
     clip comes from the shared clip sampler (``SampleClipFrames``: T frames at random,
     sorted), so the positive of frame 2k is the next sampled frame 2k+1, on average L / T
-    frames later in a video of L frames (a few frames for AE2's clips of 32 frames).
-    With ``SampleClipFrames(positive_window=w)`` the clip is drawn as CARL draws it
-    (anchor, positive 1..w frames before it, interleaved). The anchors are the even
-    frames in either case, as in CARL's code.
+    frames later in a video of L frames (a few frames for AE2's clips of 32 frames), and
+    the temporal encoder sees the clip in time order (CARL's interleaved anchor-positive
+    order runs backwards within each pair). The anchors are the even frames, as in
+    CARL's code.
     """
 
     def __init__(self, mode='single_view', reg_lambda=0.002, loss_weight=1.0):
