@@ -15,11 +15,13 @@ from .integrity import DatasetProblemsError, Problem, probe_video
 from .pair_dataset import EgoExoPairDataset
 from .same_video_pair_dataset import SameVideoPairDataset, SameVideoPairingError
 from .samplers import EpochAwareSampler
+from .synchronised_pairs import NotSynchronisedError, SynchronisedEgoExoPairDataset
 from .video_dataset import EgoExoVideoDataset
 
 __all__ = ['VideoRecord', 'load_labels', 'load_split', 'FrameCache', 'decode_video',
-           'EgoExoPairDataset', 'EgoExoVideoDataset', 'SameVideoPairDataset',
-           'SameVideoPairingError', 'EpochAwareSampler', 'scan_split',
+           'EgoExoPairDataset', 'EgoExoVideoDataset', 'NotSynchronisedError',
+           'SameVideoPairDataset', 'SameVideoPairingError', 'SynchronisedEgoExoPairDataset',
+           'EpochAwareSampler', 'scan_split',
            'setup_data', 'check_config', 'check_data_roots', 'check_data_available',
            'Problem',
            'DatasetProblemsError', 'probe_video']

@@ -83,5 +83,5 @@ class EgoExoPairDataset(EgoExoBaseDataset):
         a, b = self.draw_pair(rng)
         results = dict(clips=[self.get_data_info(a), self.get_data_info(b)], rng=rng,
                        frame_cache=self.frame_cache, feature_cache=self.feature_cache,
-                       data_root=self.data_root, sample_idx=idx)
+                       data_root=self.data_root, sample_idx=idx, pairing=self.pairing)
         return self.pipeline(results)

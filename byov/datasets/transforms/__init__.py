@@ -5,10 +5,11 @@ from .features import LoadClipFeatures, LoadVideoFeatures
 from .formatting import PackEgoExoInputs
 from .loading import LoadClipFromCache, LoadVideoFromCache
 from .temporal_crop import RandomTemporalCrop
-from .sampling import SampleClipFrames, context_frame_indices, sample_clip_indices
+from .sampling import (SampleClipFrames, context_frame_indices, sample_clip_indices,
+                       synchronised_indices)
 
 __all__ = ['LoadClipBoxes', 'LoadClipSceneState', 'LoadVideoBoxes', 'LoadVideoSceneState',
            'PackEgoExoBoxInputs', 'LoadClipFeatures', 'LoadClipFromCache',
            'LoadVideoFeatures', 'LoadVideoFromCache', 'PackEgoExoInputs',
            'RandomTemporalCrop', 'SampleClipFrames', 'context_frame_indices',
-           'sample_clip_indices']
+           'sample_clip_indices', 'synchronised_indices']

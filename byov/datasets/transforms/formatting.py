@@ -6,7 +6,7 @@ from mmcv.transforms import BaseTransform
 from byov.registry import TRANSFORMS
 from byov.structures import EgoExoDataSample
 
-PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds', 'video_lengths')
+PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds', 'video_lengths', 'pairing')
 VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
 
 

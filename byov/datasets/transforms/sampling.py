@@ -23,6 +23,20 @@ def sample_clip_indices(length: int, num_frames: int, random_offset: int,
     return np.minimum(np.arange(num_frames, dtype=np.int64), length - 1)
 
 
+def synchronised_indices(frame_inds: np.ndarray, length: int, other_length: int
+                         ) -> np.ndarray:
+    """The frames of a synchronised video of ``other_length`` frames taken at the same
+    moments as ``frame_inds`` of a video of ``length`` frames, both covering the same
+    stretch of time: ``round(i * (other_length - 1) / (length - 1))``.
+
+    Returns:
+        np.ndarray: int64, the shape of ``frame_inds``, in ``[0, other_length)``.
+    """
+    scale = (other_length - 1) / (length - 1) if length > 1 else 0.0
+    inds = np.rint(np.asarray(frame_inds, dtype=np.float64) * scale).astype(np.int64)
+    return np.clip(inds, 0, other_length - 1)
+
+
 def context_frame_indices(frame_inds: np.ndarray, length: int, num_context_steps: int,
                           context_stride: int) -> np.ndarray:
     """Each frame with the frames ``context_stride`` apart before it (AE2's context).
@@ -41,6 +55,10 @@ def context_frame_indices(frame_inds: np.ndarray, length: int, num_context_steps
 @TRANSFORMS.register_module()
 class SampleClipFrames(BaseTransform):
     """Set ``frame_inds`` of every clip in ``results['clips']``.
+
+    When the item is a synchronised pair (``results['pairing'] == 'synchronised'``, set by
+    :class:`~byov.datasets.SynchronisedEgoExoPairDataset`), only the first clip is drawn
+    and the second takes the frames of the same moments (:func:`synchronised_indices`).
 
     Draws from ``results['rng']`` (a :class:`numpy.random.Generator` that
     :class:`~byov.datasets.EgoExoPairDataset` derives from its seed and the item index),
@@ -66,9 +84,15 @@ class SampleClipFrames(BaseTransform):
         if 'rng' not in results:
             raise KeyError('SampleClipFrames needs results["rng"], a numpy Generator; '
                            'EgoExoPairDataset provides one per item.')
-        for clip in results['clips']:
-            clip['frame_inds'] = sample_clip_indices(
-                clip['num_frames'], self.num_frames, self.random_offset, results['rng'])
+        clips = results['clips']
+        synchronised = results.get('pairing') == 'synchronised'
+        for i, clip in enumerate(clips):
+            if synchronised and i > 0:  # the same moments as the first clip's frames
+                clip['frame_inds'] = synchronised_indices(
+                    clips[0]['frame_inds'], clips[0]['num_frames'], clip['num_frames'])
+            else:
+                clip['frame_inds'] = sample_clip_indices(
+                    clip['num_frames'], self.num_frames, self.random_offset, results['rng'])
         return results
 
     def __repr__(self):

@@ -32,6 +32,9 @@ class BaseAlignmentLoss(nn.Module):
         when the class sets ``uses_labels = True``: the phase labels of the sampled
         frames of view a and view b (the pair samples' ``gt_labels [2, T]``). Labels
         cannot be made up, so the model refuses data samples without them.
+        ``video_names`` (a list of B ``(name_a, name_b)`` tuples, the pair samples'
+        ``video_names``) when the class sets ``uses_video_names = True`` (a loss that
+        keeps running statistics per video or take, ``ActorObserverLoss``).
         Further keyword arguments with defaults are the loss's own (VAVA's
         ``global_step``); the model never passes them.
 
@@ -46,6 +49,11 @@ class BaseAlignmentLoss(nn.Module):
             and ``lengths`` (False).
         uses_labels (bool): whether ``forward`` takes ``labels_a`` and ``labels_b``
             (False): a supervised objective, for reference rows only.
+        uses_video_names (bool): whether ``forward`` takes ``video_names`` (False).
+        needs_synchronised_pairs (bool): whether frame t of view a and frame t of view b
+            must show the same moment of one take (False; multi-view TCN and
+            ActorObserverNet): the model refuses training pairs that a dataset did not
+            mark ``pairing='synchronised'`` (``SynchronisedEgoExoPairDataset``).
 
     A loss with a trainable head on the embeddings takes an ``in_channels`` argument
     (E): ``AlignmentModel`` fills it with the embedding width when the config leaves it
@@ -65,6 +73,8 @@ class BaseAlignmentLoss(nn.Module):
     uses_frame_inds = False
     uses_pair_frame_inds = False
     uses_labels = False
+    uses_video_names = False
+    needs_synchronised_pairs = False
 
     def __init__(self, loss_weight: float = 1.0):
         super().__init__()
@@ -103,6 +113,13 @@ class BaseAlignmentLoss(nn.Module):
                 'steps_b=None and lengths=None arguments (the sampled frame indices of '
                 'both views and the two videos\' lengths) or set uses_pair_frame_inds = '
                 'False.')
+        if module.uses_video_names and not (
+                'video_names' in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                               for p in params.values())):
+            raise TypeError(
+                f'{owner}: {option} {type(module).__name__} sets uses_video_names = True '
+                f'but its forward takes ({", ".join(params)}); add a video_names=None '
+                'argument or set uses_video_names = False.')
         if module.uses_frame_inds and not takes_steps:
             raise TypeError(
                 f'{owner}: {option} {type(module).__name__} sets uses_frame_inds = True but '

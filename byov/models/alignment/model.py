@@ -18,8 +18,13 @@ import numpy as np
 import torch
 
 from byov.registry import MODELS
+from byov.utils.errors import UserInputError
 from ..base import BaseEgoExoModel, BaseTemporalEncoder, follow_width, with_num_frames
 from .base import BaseAlignmentLoss
+
+
+class UnsynchronisedPairsError(UserInputError, ValueError):
+    """A loss that needs synchronised ego-exo pairs got pairs of unrelated videos."""
 
 
 @MODELS.register_module()
@@ -120,6 +125,11 @@ class AlignmentModel(BaseEgoExoModel):
             steps = self._first_view_frame_inds(data_samples, batch, num_frames)
             if steps is not None:
                 kwargs['steps'] = steps.to(embeds.device)
+        if getattr(self.loss_module, 'needs_synchronised_pairs', False):
+            self._check_synchronised(data_samples)
+        if getattr(self.loss_module, 'uses_video_names', False):
+            kwargs['video_names'] = [tuple(s.metainfo.get('video_names', ('?', '?')))
+                                     for s in data_samples or ()] or None
         if self.loss_module.uses_pair_frame_inds:
             kwargs.update(self._pair_frame_inds(data_samples, batch, num_frames, embeds.device))
         if self.loss_module.uses_labels:
@@ -134,6 +144,20 @@ class AlignmentModel(BaseEgoExoModel):
                 'BaseAlignmentLoss returns a 0-dimensional tensor (reduce it, e.g. .mean(), '
                 'in its forward).')
         return dict(loss_align=loss)
+
+    def _check_synchronised(self, data_samples):
+        """Refuse pairs that are not synchronised takes for a loss that needs them."""
+        pairings = {s.metainfo.get('pairing') for s in data_samples or ()} or {None}
+        if pairings != {'synchronised'}:
+            name = type(self.loss_module).__name__
+            found = ', '.join(sorted(str(p) for p in pairings))
+            raise UnsynchronisedPairsError(
+                f'AlignmentModel: loss {name} takes frame t of view a and frame t of view b '
+                f'as the same moment of one take, but the training pairs are not '
+                f'synchronised (pairing: {found}). Set train_dataloader.dataset to '
+                "type='SynchronisedEgoExoPairDataset', pairing='synchronised' (it needs a "
+                'dataset recorded with synchronised cameras and its pair list, docs/data.md '
+                '"Synchronised pairs"), or choose an objective for unpaired videos.')
 
     def _pair_labels(self, data_samples, batch, num_frames) -> torch.Tensor:
         """``[B, 2, T]`` phase labels of the sampled frames of both views (the pair
