@@ -128,6 +128,7 @@ SEMANTIC_ROWS = [
     ('soft-DTW', SEMANTIC_BASELINE.format('soft-dtw'), True, True),
     ('DTW-contrastive', SEMANTIC_BASELINE.format('dtw-contrastive'), True, True),
     ('VAVA', SEMANTIC_BASELINE.format('vava'), True, True),
+    ('TCN (single-view)', SEMANTIC_BASELINE.format('tcn'), True, True),
     ('CARL (SCL)', SEMANTIC_BASELINE.format('carl'), True, True),
     ('LAV', SEMANTIC_BASELINE.format('lav'), True, True),
     ('GTA', SEMANTIC_BASELINE.format('gta'), True, True),
