@@ -87,8 +87,15 @@ def parse_args(argv=None):
     parser.add_argument('--results-json', help='the results file to write, e.g. under '
                                                'docs/results/')
     parser.add_argument('--figure', help='curves: draw the curves into this PNG')
+    parser.add_argument('--add-to', metavar='FILE',
+                        help='table: add the --rows to the runs recorded in FILE (same '
+                             'settings), e.g. new methods beside a recorded sweep')
     args = parser.parse_args(argv)
     names = [r[0] for r in ROWS[args.input]]
+    if args.add_to and not args.rows:
+        parser.error('--add-to needs --rows: the rows to add to the recorded ones')
+    if args.add_to and args.mode != 'table':
+        parser.error('--add-to is an option of table')
     rows = args.rows or (list(CURVE_ROWS) if args.mode == 'curves' else names)
     unknown = [n for n in rows if n not in names]
     if unknown:
@@ -217,11 +224,47 @@ def _machine(load_before):
 
 
 # ------------------------------------------------------------------ table
+def _previous_runs(args):
+    """``--add-to FILE``: the runs it recorded, as ``run_job`` results, and its sweeps;
+    refuses a file of other settings or one that already holds a requested row."""
+    with open(args.add_to) as f:
+        previous = json.load(f)
+    records = previous['gaps'] if previous.get('kind') == 'view_gap_sweep' else {
+        'none': previous}
+    gaps = previous.get('view_gaps', [None])
+    mine = dict(input=args.input, iters=args.iters, seeds=args.seeds,
+                temporal_crop=args.temporal_crop, view_gaps=args.view_gaps)
+    theirs = dict(input=previous.get('input'), iters=previous.get('iters'),
+                  seeds=previous.get('seeds'), temporal_crop=previous.get('temporal_crop'),
+                  view_gaps=gaps)
+    if previous.get('crop_seed', records[next(iter(records))].get('crop_seed')) != \
+            args.crop_seed:
+        theirs['crop_seed'], mine['crop_seed'] = 'other', args.crop_seed
+    if mine != theirs:
+        sys.exit(f'--add-to {args.add_to}: recorded with {theirs}, this sweep has {mine}; '
+                 'rows of one table need the same settings (or write another file).')
+    results = []
+    for gap, record in zip(gaps, records.values()):
+        for seed, rows in record['per_seed'].items():
+            for name, scores in rows.items():
+                if name in args.rows:
+                    sys.exit(f'--add-to {args.add_to}: row {name!r} is recorded there '
+                             'already; --rows lists the rows to add.')
+                seconds = record.get('train_s', {}).get(f'{name}, seed {seed}')
+                results.append((name, None if seed == 'None' else int(seed), gap,
+                                args.iters, scores, seconds))
+    return results, previous.get('sweeps') or [dict(
+        produced_by=previous.get('produced_by'), wall_s=previous.get('wall_s'),
+        workers=previous.get('workers'), machine=previous.get('machine'),
+        rows=[n for n in (records[next(iter(records))].get('rows') or [])])]
+
+
 def table(args):
     from byov.evaluation.seed_stats import aggregate, seed_markdown, stats_to_json
     rows = [r for r in ROWS[args.input] if r[0] in args.rows]
     if UNTRAINED in args.rows and 'BYOV' not in args.rows:
         sys.exit(f'--rows: {UNTRAINED!r} is BYOV at iteration 0; add "BYOV"')
+    previous, sweeps = _previous_runs(args) if args.add_to else ([], [])
     jobs = []
     for gap in args.view_gaps:
         for name, config, trained, seeded in rows:
@@ -238,8 +281,12 @@ def table(args):
     load, start = os.getloadavg(), time.time()
     results = run_jobs(jobs, args.workers)
     wall = time.time() - start
-    machine = _machine(load)
     print(f'Wall time: {wall:.0f} s on {args.workers} worker(s), {os.cpu_count()} cores')
+    sweeps = sweeps + [dict(produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv),
+                            wall_s=wall, workers=args.workers, machine=_machine(load),
+                            rows=list(args.rows))]
+    results = previous + results
+    recorded = {r[0] for r in results}
     records = {}
     for gap in args.view_gaps:
         runs, per_seed, times = {}, {}, {}
@@ -249,7 +296,7 @@ def table(args):
             runs.setdefault(name, []).append(scores)
             per_seed.setdefault(str(seed), {})[name] = scores
             times[f'{name}, seed {seed}'] = seconds
-        order = [r[0] for r in rows if r[0] in runs]
+        order = [r[0] for r in ROWS[args.input] if r[0] in recorded and r[0] in runs]
         reference = TIME_ONLY if TIME_ONLY in order else None
         tables = {}
         for ev in EVALUATIONS:
@@ -267,10 +314,13 @@ def table(args):
             seeds=args.seeds, temporal_crop=args.temporal_crop, crop_seed=args.crop_seed,
             reference=reference, rows=order, tables=tables, per_seed=per_seed,
             train_s=times)
+    # the last sweep's command and time first; every sweep that added rows in `sweeps`
     common = dict(input=args.input, iters=args.iters, seeds=args.seeds,
-                  temporal_crop=args.temporal_crop, wall_s=wall, workers=args.workers,
-                  machine=machine,
-                  produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv))
+                  temporal_crop=args.temporal_crop, wall_s=sum(
+                      s['wall_s'] or 0 for s in sweeps), workers=args.workers,
+                  machine=sweeps[-1]['machine'], produced_by=' && '.join(
+                      s['produced_by'] for s in sweeps if s['produced_by']),
+                  sweeps=sweeps)
     if args.view_gaps == [None]:  # one table set: synthetic_comparison's format
         record = dict(records[None], **common)
     else:

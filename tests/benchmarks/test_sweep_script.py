@@ -111,3 +111,26 @@ def test_curves_record_every_checkpoint_and_draw(tiny_synthetic, tmp_path):
 def test_table_needs_a_budget():
     with pytest.raises(SystemExit):
         sweep.parse_args(['table'])
+
+
+def test_add_to_extends_a_recorded_sweep_and_keeps_its_runs(recorded, tiny_synthetic, tmp_path):
+    path = tmp_path / 'sweep.json'
+    path.write_text(json.dumps(recorded))
+    common = ['table', '--iters', '2', '--seeds', '0', '1', '--view-gaps', '0', '1',
+              '--data-root', tiny_synthetic[0], '--workers', '1', '--results-json', str(path),
+              '--add-to', str(path)]
+    with pytest.raises(SystemExit, match='recorded there already'):
+        sweep.main(common + ['--rows', 'BYOV'])
+    with pytest.raises(SystemExit, match='same settings'):
+        sweep.main(common[:2] + ['3'] + common[3:] + ['--rows', 'TCC'])
+    sweep.main(common + ['--rows', 'TCC'])
+    with open(path) as f:
+        extended = json.load(f)
+    assert len(extended['sweeps']) == 2 and extended['sweeps'][1]['rows'] == ['TCC']
+    for gap in ('0', '1'):
+        old, new = recorded['gaps'][gap], extended['gaps'][gap]
+        assert new['rows'] == ROWS[:-1] + ['TCC', ROWS[-1]]  # the comparison's row order
+        for table in ('full', 'crop_held'):
+            for name in ROWS:
+                assert new['tables'][table][name] == old['tables'][table][name]
+            assert new['tables'][table]['TCC']['f1_regular']['n'] == 2
