@@ -359,7 +359,7 @@ def _sign_words(signs, keys):
 
 def _gap_facts(record, table):
     """What one table of one gap shows, as numbers: the ceiling, BYOV and each AE2
-    objective against the untrained encoder, and BYOV against each AE2 objective."""
+    objective against the untrained encoder, and BYOV against each of them."""
     stats = _seed_table(record, table)
     facts = dict(stats=stats)
     for name in (SWEEP_CEILING, 'BYOV') + OBJECTIVES:
