@@ -289,11 +289,13 @@ def _derivable_values(doc_text, root):
 
 def _underivable_numbers(doc_text, root):
     """Numbers quoted in the prose of each ``## `` section that shows seed-comparison
-    results, that no value of those results gives when rounded as quoted."""
-    values = _derivable_values(doc_text, root)
+    results, that no value of that section's results gives when rounded as quoted (a
+    section's prose reads its own tables; values of other sections would let a stale
+    number pass by coincidence)."""
     bad = []
     for section in re.split(r'\n(?=## )', doc_text):
-        if not _derivable_values(section, root):
+        values = _derivable_values(section, root)
+        if not values:
             continue
         for text, quoted, digits, signed in _quoted_numbers(_prose(section)):
             tolerance = 0.5 * 10 ** -digits + 1e-9
