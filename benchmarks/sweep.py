@@ -29,16 +29,19 @@ docs/time_leakage.md).
 ``full``, ``crop``, ``full_held`` and ``crop_held`` in the format of
 ``synthetic_comparison.py --results-json`` (which it writes as such for an input without
 view gaps), with every run's scores; ``tools/analysis/render_docs.py`` renders it into the
-docs, the prose that reads the tables included. ``curves`` writes the scores at every checkpoint and the budget
-its rule picks: the smallest checkpoint at which the supervised ceiling's mean F1 (the
-mean of regular, ego2exo and exo2ego over whole and cropped videos, averaged over the
-seeds) is within ``--tolerance`` of its best; ``--figure`` draws the curves.
+docs, the prose that reads the tables included. ``--add-to FILE`` adds rows to a recorded
+file (same settings; its runs are kept). ``curves`` writes the scores at every checkpoint
+and the budget its rule picks: the smallest checkpoint at which the supervised ceiling's
+mean F1 (the mean of regular, ego2exo and exo2ego over whole and cropped videos,
+averaged over the seeds) is within ``--tolerance`` of its best; ``--figure`` draws the
+curves.
 """
 import argparse
 import json
 import logging
 import os
 import os.path as osp
+import shlex
 import sys
 import time
 
@@ -282,7 +285,7 @@ def table(args):
     results = run_jobs(jobs, args.workers)
     wall = time.time() - start
     print(f'Wall time: {wall:.0f} s on {args.workers} worker(s), {os.cpu_count()} cores')
-    sweeps = sweeps + [dict(produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv),
+    sweeps = sweeps + [dict(produced_by='python benchmarks/sweep.py ' + shlex.join(args.argv),
                             wall_s=wall, workers=args.workers, machine=_machine(load),
                             rows=list(args.rows))]
     results = previous + results
@@ -372,7 +375,7 @@ def curves(args):
                   checkpoints=sorted(args.checkpoints), seeds=args.seeds,
                   temporal_crop=args.temporal_crop, rows=list(args.rows), curves=out,
                   wall_s=wall, workers=args.workers, machine=_machine(load),
-                  produced_by='python benchmarks/sweep.py ' + ' '.join(args.argv))
+                  produced_by='python benchmarks/sweep.py ' + shlex.join(args.argv))
     if CEILING in out:
         budget, means = choose_budget(out, args.tolerance)
         record.update(budget=budget, tolerance=args.tolerance,

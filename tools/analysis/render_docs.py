@@ -445,6 +445,24 @@ def render_gap_findings(results, style='long'):
     return '\n'.join(lines + ['', f'**In short.** {ceiling} {summary}'])
 
 
+@renderer('sweep_runs')
+def render_sweep_runs(results):
+    """The sweeps that recorded a ``benchmarks/sweep.py table`` file: each one's rows,
+    command, wall time, workers and the machine's load average before and after it."""
+    body = []
+    for sweep in results.get('sweeps') or []:
+        machine = sweep.get('machine') or {}
+        load = (f'{machine["load_before"][0]:.1f} / {machine["load_after"][0]:.1f}'
+                if machine.get('load_before') else '-')
+        body.append([', '.join(sweep.get('rows') or []), f'`{sweep["produced_by"]}`',
+                     f'{sweep["wall_s"]:.0f} s', f'{sweep.get("workers")} on '
+                     f'{machine.get("cores", "?")} cores', load])
+    if not body:
+        raise DocError('no "sweeps" in the file: record it with benchmarks/sweep.py table')
+    return markdown_table(['rows', 'command', 'wall time', 'workers', 'load before / after'],
+                          body)
+
+
 @renderer('learning_curves')
 def render_learning_curves(results, digits='3'):
     """``benchmarks/sweep.py curves``: per checkpoint, each row's F1 regular and mean
