@@ -43,8 +43,11 @@ class NanOnceBYOV(BYOV):
     def loss(self, inputs, data_samples=None):
         losses = super().loss(inputs, data_samples)
         step, self.num_loss_calls = self.num_loss_calls, self.num_loss_calls + 1
-        print(f'[fault_plugins] rank {get_rank()} step {step} batch {inputs.shape[0]}',
-              flush=True)
+        # one write() of the whole line: print() may write the text and its newline
+        # separately (unbuffered output), and the other rank's log line can land between
+        # them in the shared pipe ('batch 1' + '12/06 ...' read as 'batch 112')
+        os.write(1, f'[fault_plugins] rank {get_rank()} step {step} '
+                    f'batch {inputs.shape[0]}\n'.encode())
         if step in self.nan_steps and self.nan_rank in (None, get_rank()):
             losses['loss_msm'] = losses['loss_msm'] * torch.tensor(self.value)
         return losses
