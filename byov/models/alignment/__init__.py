@@ -13,7 +13,8 @@ encoder (:mod:`byov.models.frame_encoders`).
 """
 from .actor_observer import ActorObserverLoss
 from .base import BaseAlignmentLoss
-from .carl import AlignmentOptionError, SequenceContrastiveLoss
+from ._checks import AlignmentOptionError
+from .carl import SequenceContrastiveLoss
 from .dtw_contrastive import DTWContrastiveLoss
 from .gta import GTALoss, soft_dtw_table
 from .lav import LAVLoss

@@ -24,38 +24,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from byov.registry import MODELS
-from byov.utils.errors import UserInputError
-from ._checks import check_positive
+from ._checks import AlignmentOptionError, check_pair_steps, check_positive
 from .base import BaseAlignmentLoss
-
-
-class AlignmentOptionError(UserInputError, ValueError):
-    """An option of an alignment objective (or its inputs) is not usable; the message
-    names the option and the fix."""
-
-
-def check_steps(name, steps, batch, length, owner, device, dtype):
-    """``steps`` as ``[B, T]`` of ``dtype`` (default ``0..T-1``), or an error naming it."""
-    if steps is None:
-        return torch.arange(length, device=device, dtype=dtype).expand(batch, length)
-    steps = torch.as_tensor(steps, device=device).to(dtype)
-    if steps.shape != (batch, length):
-        raise AlignmentOptionError(
-            f'{owner}: {name} must be [B, T] = {(batch, length)} (the sampled frame '
-            f'indices of the clip), got {tuple(steps.shape)}.')
-    return steps
-
-
-def check_lengths(lengths, batch, owner, device, dtype):
-    """``lengths`` as ``[B, 2]`` of ``dtype``, None if not given, or an error naming it."""
-    if lengths is None:
-        return None
-    lengths = torch.as_tensor(lengths, device=device).to(dtype)
-    if lengths.shape != (batch, 2) or not bool((lengths > 0).all()):
-        raise AlignmentOptionError(
-            f'{owner}: lengths must be [B, 2] positive frame counts of the two videos '
-            f'(the pair samples\' video_lengths), got {tuple(lengths.shape)}.')
-    return lengths
 
 
 @MODELS.register_module()
@@ -149,10 +119,8 @@ class SequenceContrastiveLoss(BaseAlignmentLoss):
         name = type(self).__name__
         batch, n, _ = embeds_a.shape
         m = embeds_b.shape[1]
-        dtype, device = embeds_a.dtype, embeds_a.device
-        steps_a = check_steps('steps_a', steps_a, batch, n, name, device, dtype)
-        steps_b = check_steps('steps_b', steps_b, batch, m, name, device, dtype)
-        lengths = check_lengths(lengths, batch, name, device, dtype)
+        steps_a, steps_b, lengths = check_pair_steps(embeds_a, embeds_b, steps_a, steps_b,
+                                                     lengths, name)
         len_a, len_b = (None, None) if lengths is None else (lengths[:, 0], lengths[:, 1])
         z = self.project(torch.cat([embeds_a, embeds_b], 1))
         z_a, z_b = z[:, :n], z[:, n:]

@@ -32,9 +32,8 @@ import torch
 import torch.nn.functional as F
 
 from byov.registry import MODELS
-from ._checks import check_positive
+from ._checks import AlignmentOptionError, check_positive
 from .base import BaseAlignmentLoss
-from .carl import AlignmentOptionError
 from .soft_dtw import SOFTMIN_TYPES, _antidiagonal_layout, _softmin, dtw_cost
 
 

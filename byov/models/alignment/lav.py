@@ -27,9 +27,8 @@ The reference divides by ``TRAIN.NUM_FRAMES``; here that is the first clip's len
 import torch
 
 from byov.registry import MODELS
-from ._checks import check_positive
+from ._checks import AlignmentOptionError, check_pair_steps, check_positive
 from .base import BaseAlignmentLoss
-from .carl import AlignmentOptionError, check_lengths, check_steps
 from .soft_dtw import soft_dtw
 from .tcc import scaled_l2_similarity
 
@@ -132,9 +131,8 @@ class LAVLoss(BaseAlignmentLoss):
         batch, n, _ = embeds_a.shape
         m = embeds_b.shape[1]
         dtype, device = embeds_a.dtype, embeds_a.device
-        steps_a = check_steps('steps_a', steps_a, batch, n, name, device, dtype)
-        steps_b = check_steps('steps_b', steps_b, batch, m, name, device, dtype)
-        lengths = check_lengths(lengths, batch, name, device, dtype)
+        steps_a, steps_b, lengths = check_pair_steps(embeds_a, embeds_b, steps_a, steps_b,
+                                                     lengths, name)
         if lengths is None:
             lengths = torch.tensor([n, m], device=device, dtype=dtype).expand(batch, 2)
         pos_a, pos_b = steps_a / lengths[:, :1], steps_b / lengths[:, 1:]
