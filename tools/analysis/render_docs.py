@@ -752,6 +752,40 @@ def render_ae2_scale_cache(results):
         loader)])
 
 
+@renderer('egoexo4d_scale')
+def render_egoexo4d_scale(results):
+    """``benchmarks/egoexo4d_scale.py --results-json``: the generated root's sizes, the
+    split index built cold and from its cache (wall time, peak memory), and resident
+    memory while loading pairs and whole streams."""
+    sizes = results['file_sizes_mb']
+    files = ', '.join(f'`{name}` {mb:,.1f} MiB' for name, mb in sizes.items())
+    made = ('reused from an earlier run' if results['generate_s'] is None else
+            f'generated in {results["generate_s"]:.0f} s')
+    head = (f'{results["num_takes"]:,} takes, {results["feature_files"]:,} feature files '
+            f'({results["feature_dim"]} numbers a step), {made}; {files}; '
+            f'{_machine_line(results)}.')
+    index = []
+    for label, key in (('cold (empty cache)', 'index_cold'), ('from the cache', 'index_cached')):
+        r = results[key]
+        index.append([label, f'{r["seconds"]:.2f}', f'{r["train"]["streams"]:,} / '
+                      f'{r["val"]["streams"]:,}', f'{r["train"]["steps"]:,} / '
+                      f'{r["val"]["steps"]:,}', f'{r["rss_after_imports_mb"]:,.0f}',
+                      f'{r["peak_rss_mb"]:,.0f}'])
+    loading = []
+    for label, key, unit in (('training pairs (batch 4)', 'pairs', 'batches'),
+                             ('whole val streams', 'videos', 'streams')):
+        r = results[key]
+        loading.append([label, f'{r["batches"]:,} {unit}', f'{r["seconds"]:.1f}',
+                        f'{r["rss_after_imports_mb"]:,.0f}',
+                        f'{r.get("rss_after_20_batches_mb", float("nan")):,.0f}',
+                        f'{r["rss_end_mb"]:,.0f}', f'{r["peak_rss_mb"]:,.0f}'])
+    return '\n\n'.join([head, markdown_table(
+        ['index (train + val)', 'wall s', 'streams train / val', 'steps train / val',
+         'RSS after imports MiB', 'peak RSS MiB'], index), markdown_table(
+        ['reading', 'read', 'wall s', 'RSS after imports MiB', 'RSS after 20 MiB',
+         'RSS at the end MiB', 'peak RSS MiB'], loading)])
+
+
 # ---------------------------------------------------------------- docs
 def load_results(name, root=ROOT):
     path = osp.join(root, RESULTS_DIR, name + '.json')
