@@ -19,8 +19,8 @@ their ``on_damage``, whether to raise one error listing all or to drop the damag
 **Cache.** :func:`load_split_index` keeps the index under ``<cache_dir>/egoexo4d_index/``
 as one ``.npz`` (no pickle), named by a hash of the options and of the inputs' sizes and
 modification times (takes.json, splits.json, the keystep file, the label mapping) and of
-the feature folder's listing (names and sizes): any change selects a new file, so the
-index is rebuilt; an unchanged root loads it in milliseconds. The file is written to a
+the feature folder's listing (names, sizes and modification times): any change selects a
+new file, so the index is rebuilt; an unchanged root loads it in milliseconds. The file is written to a
 temporary name and renamed into place. Under ``torch.distributed`` rank 0 builds it while
 the other ranks wait at a barrier, then they load it.
 """
@@ -267,17 +267,18 @@ def _stat(path: str):
 def index_key(data_root: str, split: str, **options) -> str:
     """The hash naming a split's cached index: the options, the data root's path, the
     sizes and modification times of the metadata, annotation and label files, and the
-    names and sizes of the feature folder's files."""
+    names, sizes and modification times of the feature folder's files (a file rewritten
+    with the same size, as a re-download may be, is still seen)."""
     files = {rel: _stat(osp.join(data_root, rel)) for rel in (
         fmt.TAKES_FILE, fmt.SPLITS_FILE, fmt.KEYSTEP_FILE.format(split=split),
         fmt.LABEL_MAPPING_FILE)}
     listing = hashlib.sha256()
     folder = osp.join(data_root, options.get('feature_dir', fmt.FEATURE_DIR))
     if osp.isdir(folder):
-        entries = sorted((e.name, e.stat().st_size) for e in os.scandir(folder)
-                         if e.is_file())
-        for name, size in entries:
-            listing.update(f'{name}\0{size}\n'.encode())
+        entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                         for e in os.scandir(folder) if e.is_file())
+        for name, size, mtime in entries:
+            listing.update(f'{name}\0{size}\0{mtime}\n'.encode())
     ident = dict(format=INDEX_FORMAT, root=osp.abspath(data_root), split=split,
                  options=options, files=files, features=listing.hexdigest())
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:20]
