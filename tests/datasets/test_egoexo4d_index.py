@@ -1,6 +1,5 @@
 """The Ego-Exo4D split index: labels of a hand-made take, the cache, the damage report."""
 import json
-import os
 import os.path as osp
 
 import numpy as np
