@@ -1,5 +1,4 @@
 """Ego-Exo4D datasets: whole-stream items, background='drop', pairs, filters."""
-
 import numpy as np
 import pytest
 import torch
