@@ -51,3 +51,22 @@ def test_dataset_stats_groups_streams_by_view(tmp_path):
     table = _tool('analysis/dataset_stats.py').stats_table('e4d', {'train': ds.video_infos})
     rows = {r[1]: r for r in table.rows}
     assert rows['ego'][2] * 2 == rows['exo'][2] and rows['all'][2] == len(ds)
+
+
+def test_check_data_available_knows_an_egoexo4d_root(tmp_path):
+    import os
+
+    import pytest
+    from mmengine.config import Config
+
+    from byov.datasets.config_utils import MissingDataError, check_data_available
+    root = str(tmp_path / 'e4d')
+    write_egoexo4d_root(root, num_takes=6)
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(type='EgoExo4DPairDataset', data_root=root)),
+        val_dataloader=dict(dataset=dict(type='EgoExo4DKeystepDataset', data_root=root,
+                                         split='val'))))
+    check_data_available(cfg)  # no AE2 split lists asked for
+    os.remove(osp.join(root, 'annotations', 'keystep_val.json'))
+    with pytest.raises(MissingDataError, match=r'val_dataloader .*keystep_val.json'):
+        check_data_available(cfg)
