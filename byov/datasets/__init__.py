@@ -1,5 +1,6 @@
 """Datasets of the AE2 ego-exo benchmark: layout parsing, frame cache, pair and
-whole-video datasets, and their transforms.
+whole-video datasets, and their transforms; Ego-Exo4D keystep from its released
+features (``byov.datasets.egoexo4d``).
 
 The synthetic benchmark's generator (``byov.datasets.synthetic``) is imported only when
 it is used: ``import byov.datasets.synthetic`` or the attribute ``byov.datasets.synthetic``.
@@ -7,6 +8,7 @@ it is used: ``import byov.datasets.synthetic`` or the attribute ``byov.datasets.
 import importlib
 
 from . import transforms  # noqa: F401  (registers the transforms)
+from . import egoexo4d  # noqa: F401  (registers the Ego-Exo4D datasets and transforms)
 from .ae2 import VideoRecord, load_labels, load_split, scan_split
 from .config_utils import (check_config, check_data_available, check_data_roots,
                            setup_data)

@@ -468,6 +468,9 @@ def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
         if not osp.isdir(root):
             failures.append(f'data root {root} does not exist (read by {names})')
             continue
+        if _is_egoexo4d_root(root):  # its datasets check the files when they are built
+            failures += _egoexo4d_missing(root, loaders)
+            continue
         seen = set()
         for key, dataset in loaders:
             split, layout = dataset.get('split', 'train'), dataset.get('layout') or 'auto'
@@ -489,6 +492,26 @@ def check_data_available(cfg, used: Sequence[str] = USED_LOADER_KEYS) -> None:
             'Put the dataset there (docs/data.md says where to get it and how it is laid '
             'out) or pass --data-root DIR. '
             '`python tools/data/check_dataset.py CONFIG` checks every video.')
+
+
+def _is_egoexo4d_root(root: str) -> bool:
+    from .egoexo4d import format as e4d
+    return all(osp.isfile(osp.join(root, f)) for f in (e4d.TAKES_FILE, e4d.SPLITS_FILE))
+
+
+def _egoexo4d_missing(root: str, loaders) -> List[str]:
+    """The Ego-Exo4D files each loader reads that are missing (a stat each; the feature
+    files are checked when the dataset is built)."""
+    from .egoexo4d import format as e4d
+    failures = []
+    for key, dataset in loaders:
+        split = dataset.get('split', 'train')
+        for rel in (e4d.KEYSTEP_FILE.format(split=split), e4d.LABEL_MAPPING_FILE,
+                    dataset.get('feature_dir', e4d.FEATURE_DIR)):
+            if not osp.exists(osp.join(root, rel)):
+                failures.append(f'{key} (split "{split}"): {osp.join(root, rel)} does not '
+                                'exist (Ego-Exo4D: see docs/egoexo4d.md, "Downloading")')
+    return failures
 
 
 def iter_dataset_configs(cfg) -> Iterator[Tuple[str, dict]]:

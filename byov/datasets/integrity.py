@@ -29,6 +29,15 @@ KINDS = {
                  'split',
     'empty-split': 'every split needs ego and exo videos: check data_root and layout',
     'unreadable-split': 'check data_root and layout (see docs/data.md)',
+    # Ego-Exo4D (byov.datasets.egoexo4d): each problem names its take; the fix gives the
+    # download command for that take
+    'missing-features': 're-download the take\'s features',
+    'unreadable-features': 're-download the take\'s features',
+    'feature-shape': 'the file is not a 2-D float tensor [steps, width]: re-download it',
+    'feature-width': 're-download the take\'s features, or set feature_dim',
+    'feature-steps': 're-download the take\'s features (or raise step_tolerance)',
+    'segment-times': 're-download the keystep annotations',
+    'take-not-in-metadata': 're-download takes.json (egoexo --parts metadata)',
 }
 # kinds that do not stop a run: the data is used as the reference would use it
 WARNING_KINDS = ('header-count',)

@@ -31,7 +31,10 @@ def stats_table(title, infos_by_split):
     for split in sorted(infos_by_split, key=lambda s: SPLIT_ORDER.get(s, 9)):
         infos = infos_by_split[split]
         for view in CAMERA_VIEWS + ('all',):
-            group = [i for i in infos if view in ('all', i['view'])]
+            group = [i for i in infos  # by is_ego: an Ego-Exo4D view is its camera
+                     if view in ('all', 'ego' if i['is_ego'] else 'exo')]
+            if not group:  # e.g. an ego-only dataset
+                continue
             lengths = [i['num_frames'] for i in group]
             counts = Counter(np.concatenate([i['gt_labels'] for i in group]).tolist())
             total = sum(lengths)

@@ -7,7 +7,8 @@ from byov.registry import TRANSFORMS
 from byov.structures import EgoExoDataSample
 
 PAIR_META_KEYS = ('video_names', 'is_ego', 'frame_inds', 'video_lengths', 'pairing')
-VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split')
+VIDEO_META_KEYS = ('video_name', 'video_index', 'is_ego', 'num_frames', 'split',
+                   'frame_times')
 
 
 def pair_frame_labels(clips):
