@@ -59,7 +59,7 @@ def child(mode, root, cache_dir, feature_dim, count):
     """One measured step, in its own process; prints one JSON line."""
     import torch
     torch.set_num_threads(1)
-    from byov.datasets import EgoExo4DKeystepDataset, EgoExo4DPairDataset
+    from byov.datasets.egoexo4d import EgoExo4DKeystepDataset, EgoExo4DPairDataset
     settings = dict(data_root=root, cache_dir=cache_dir, feature_dim=feature_dim)
     base = dict(rss_after_imports_mb=round(rss_mb(), 1))
     if mode == 'index':

@@ -782,7 +782,7 @@ def render_egoexo4d_scale(results):
     return '\n\n'.join([head, markdown_table(
         ['index (train + val)', 'wall s', 'streams train / val', 'steps train / val',
          'RSS after imports MiB', 'peak RSS MiB'], index), markdown_table(
-        ['reading', 'read', 'wall s', 'RSS after imports MiB', 'RSS after 20 MiB',
+        ['reading', 'read', 'wall s', 'RSS after imports MiB', 'RSS after 20 batches MiB',
          'RSS at the end MiB', 'peak RSS MiB'], loading)])
 
 
