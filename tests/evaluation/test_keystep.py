@@ -281,3 +281,27 @@ def test_metric_on_a_generated_release(tmp_path):
     assert out['num_fit_segments'] == 3 * len(fmt.read_benchmark_segments(root, 'train'))
     majority = 100 * np.bincount([s.label_id for s in segments]).max() / len(segments)
     assert out['top1'] > majority + 30, (out, majority)
+
+
+def test_the_four_tasks_run_on_per_step_keystep_labels(keystep_root):
+    """The AE2 tasks read the per-step keystep labels unchanged; Kendall's tau compares
+    streams of one take only; the reference progression refuses an eval split that
+    lacks one of the fit split's classes (here: a val split of takeA_3 only, without
+    keystep 2), the corrected one scores it."""
+    root, fit, val = keystep_root
+    metrics = [METRICS.build(dict(type='PhaseClassificationMetric', n_jobs=1)),
+               METRICS.build(dict(type='FrameRetrievalMetric', k=3)),
+               METRICS.build(dict(type='PhaseProgressionMetric', variant='corrected')),
+               METRICS.build(dict(type='KendallsTauMetric', stride=1, pairs='same_take')),
+               METRICS.build(dict(type='KeystepRecognitionMetric', data_root=root))]
+    out = evaluate_embedding_sets(metrics, val, fit).metrics
+    # one-hot keystep embeddings: every frame is classified and retrieved by its keystep
+    assert out['ae2/f1_regular'] == 1.0 and out['ae2/map@3_ego2exo'] == 1.0
+    assert np.isfinite(out['ae2/progression'])
+    assert out['ae2/tau_pairs'] == 2 * (3 * 2)  # two takes of three streams
+    assert out['keystep/top1'] == 100.0
+    no_two = keystep_set('val', {'takeA_3': (18, [(0.0, 2.0, 3), (2.0, 4.0, 0),
+                                                  (4.0, 8.5, 1)])}, 4)
+    with pytest.raises(ValueError, match="no eval-split frame has class 2"):
+        METRICS.build(dict(type='PhaseProgressionMetric')).compute(no_two, fit)
+    assert np.isfinite(metrics[2].compute(no_two, fit)['progression'])
