@@ -47,6 +47,25 @@ def _check_same_data_root(eval_dataset, fit_dataset, allowed: bool, loop: str) -
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 
+def _give_metrics_the_data_root(metrics, eval_dataset, loop: str) -> None:
+    """Metrics that read annotation files of the dataset themselves (an attribute
+    ``data_root``, e.g. ``KeystepRecognitionMetric``) read the eval split's: None is
+    filled from it, and another root is refused (the metric would score segments of
+    another dataset)."""
+    root = getattr(eval_dataset, 'data_root', None)
+    for metric in metrics:
+        if not hasattr(metric, 'data_root') or root is None:
+            continue
+        if metric.data_root is None:
+            metric.data_root = root
+        elif osp.normpath(metric.data_root) != osp.normpath(root):
+            raise DataConfigError(
+                f'{loop}: {type(metric).__name__} reads data_root={metric.data_root}, but '
+                f'the eval split is read from {root}; it would score another dataset\'s '
+                'annotations. Leave the metric\'s data_root unset (None: the eval split\'s '
+                'is used) or set the same folder.')
+
+
 class _EgoExoEvalMixin:
     """What validation and testing share; ``_stage`` is 'val' or 'test'.
 
@@ -79,6 +98,8 @@ class _EgoExoEvalMixin:
         self.fit_dataloader = fit_dataloader
         _check_same_data_root(self.dataloader.dataset, fit_dataloader.dataset,
                               runner.cfg.get(MIXED_ROOTS_KEY, False), type(self).__name__)
+        _give_metrics_the_data_root(self.evaluator.metrics, self.dataloader.dataset,
+                                    type(self).__name__)
         self._hand_feature_source(runner)
         self.save_embeddings = save_embeddings
         self.results_file = results_file or self._results_file

@@ -24,8 +24,8 @@ def parse_args(argv=None):
     p.add_argument('--num-takes', type=int, default=12)
     p.add_argument('--scenarios', type=int, default=2, help='1-4 made-up scenarios')
     p.add_argument('--exo-cameras', type=int, default=2)
-    p.add_argument('--feature-dim', type=int, default=16,
-                   help='feature width D (the release: Omnivore Swin-L)')
+    p.add_argument('--feature-dim', type=int, default=1536,
+                   help='feature width D (default: the release\'s, Omnivore Swin-L)')
     p.add_argument('--duration', type=float, nargs=2, metavar=('MIN', 'MAX'),
                    default=(12.0, 40.0), help='take durations in seconds')
     p.add_argument('--view-gap', type=float, default=0.5)

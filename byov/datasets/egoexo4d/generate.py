@@ -121,7 +121,7 @@ def _write_pt(path: str, array: np.ndarray):
 
 
 def write_egoexo4d_root(root: str, num_takes: int = 12, scenarios: int = 2,
-                        exo_cameras: int = 2, feature_dim: int = 16, seed: int = 0,
+                        exo_cameras: int = 2, feature_dim: int = 1536, seed: int = 0,
                         duration_range=(12.0, 40.0), view_gap: float = 0.5,
                         noise: float = 0.3, split_fractions=(0.5, 0.25, 0.25),
                         damage: Sequence[str] = (), overwrite: bool = False,
