@@ -226,6 +226,11 @@ def test_metric_names_missing_takes_and_refuses_mismatches(keystep_root, warning
         metric.compute(untimed, fit)
     with pytest.raises(ValueError, match='needs the fit split'):
         metric.compute(val, None)
+    unset = METRICS.build(dict(type='KeystepRecognitionMetric'))
+    with pytest.raises(KeystepProtocolError, match='no data_root.*EgoExoValLoop'):
+        unset.compute(val, fit)
+    unset.data_root = root  # as the evaluation loops fill it
+    assert unset.compute(val, fit)['num_eval_segments'] == 5
     # a segment later than its stream's frames (takeB_2 has 14 steps: up to 7.5 s)
     write_benchmark(root, {'val': [('takeB_2', 20.0, 22.0, 1), ('takeA_3', 0.0, 2.0, 3)]},
                     num_classes=4)

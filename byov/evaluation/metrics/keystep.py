@@ -50,7 +50,9 @@ class KeystepRecognitionMetric(EgoExoMetric):
     that the dataset skipped; logged as a WARNING naming the takes).
 
     Args:
-        data_root: the Ego-Exo4D download folder (the dataset's ``data_root``).
+        data_root: the Ego-Exo4D download folder (the dataset's ``data_root``); None:
+            byov's evaluation loops set it to the eval split's data root (and refuse a
+            metric whose data_root names another folder).
         fit_views: views whose streams give fit samples, a non-empty subset of
             ('ego', 'exo').
         eval_view: 'ego' (the benchmark) or 'exo' (every exo stream of the take: an extra).
@@ -64,16 +66,16 @@ class KeystepRecognitionMetric(EgoExoMetric):
     default_prefix = 'keystep'
     requires_fit_split = True
 
-    def __init__(self, data_root: str, fit_views: Sequence[str] = CAMERA_VIEWS,
+    def __init__(self, data_root: Optional[str] = None, fit_views: Sequence[str] = CAMERA_VIEWS,
                  eval_view: str = 'ego', fit_split: Optional[str] = None,
                  eval_split: Optional[str] = None, C: float = DEFAULT_C,
                  max_iter: int = DEFAULT_MAX_ITER, standardize: bool = True,
                  window_sec: float = timing.WINDOW_SEC, **kwargs) -> None:
         super().__init__(**kwargs)
-        if not isinstance(data_root, str) or not data_root:
+        if data_root is not None and (not isinstance(data_root, str) or not data_root):
             raise KeystepProtocolError(
-                'KeystepRecognitionMetric: data_root must be the Ego-Exo4D folder (pass '
-                f"the dataset's data_root variable in the config), got {data_root!r}")
+                'KeystepRecognitionMetric: data_root must be the Ego-Exo4D folder (the '
+                f"dataset's data_root variable) or None, got {data_root!r}")
         views = (fit_views,) if isinstance(fit_views, str) else tuple(fit_views)
         if not views or any(v not in CAMERA_VIEWS for v in views):
             raise KeystepProtocolError(f'KeystepRecognitionMetric: fit_views must be a '
@@ -97,7 +99,7 @@ class KeystepRecognitionMetric(EgoExoMetric):
         self.max_iter = max_iter
         self.standardize = standardize
         self.window_sec = float(window_sec)
-        self._segments: Dict[str, list] = {}
+        self._segments: Dict[Tuple[str, str], list] = {}
 
     # ------------------------------------------------------------------ segments
     def _read_segments(self, split: str, role: str) -> list:
@@ -106,7 +108,13 @@ class KeystepRecognitionMetric(EgoExoMetric):
                 f'KeystepRecognitionMetric: the {role} split is "test", whose segment file '
                 f'({e4d_format.TEST_SEGMENT_FILE}) has no labels; the keystep benchmark '
                 'scores the val split. Evaluate on val, or set eval_split / fit_split.')
-        if split not in self._segments:
+        if self.data_root is None:
+            raise KeystepProtocolError(
+                'KeystepRecognitionMetric has no data_root: set it to the Ego-Exo4D folder '
+                "(the dataset's data_root), or evaluate with EgoExoValLoop / "
+                "EgoExoTestLoop, which give it the eval split's.")
+        key = (self.data_root, split)
+        if key not in self._segments:
             segments = e4d_format.read_benchmark_segments(self.data_root, split)
             if not segments:
                 raise KeystepProtocolError(
@@ -120,8 +128,8 @@ class KeystepRecognitionMetric(EgoExoMetric):
                     f'{len(bad)} segment(s) have a label_id outside 0..{num_classes - 1} of '
                     f'{e4d_format.LABEL_MAPPING_FILE} (first: {bad[0].ego_segment_name!r}, '
                     f'label_id {bad[0].label_id}); the files are from different releases.')
-            self._segments[split] = segments
-        return self._segments[split]
+            self._segments[key] = segments
+        return self._segments[key]
 
     def _samples(self, emb, split: str, views: Tuple[str, ...], role: str):
         """Pooled embeddings [N, E], labels [N] and the missing segments of one split:
