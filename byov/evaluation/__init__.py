@@ -1,4 +1,5 @@
-"""Evaluation on the AE2 ego-exo protocol (docs/evaluation_protocol.md).
+"""Evaluation on the AE2 ego-exo protocol and the Ego-Exo4D keystep protocol
+(docs/evaluation_protocol.md).
 
 - :mod:`byov.evaluation.functional`: the tasks as pure numpy functions;
 - :class:`EmbeddingSet`: one split's frame embeddings, labels and videos, saved in AE2's
@@ -11,7 +12,8 @@ from .embedding_set import EmbeddingSet, find_embeddings_dir, video_record
 from .evaluate import (EgoExoEvaluation, dump_evaluation, evaluate_embedding_sets,
                        load_dump)
 from .metrics import (EgoExoMetric, FewShotClassificationMetric, FrameRetrievalMetric,
-                      KendallsTauMetric, PhaseClassificationMetric, PhaseProgressionMetric)
+                      KendallsTauMetric, KeystepRecognitionMetric, PhaseClassificationMetric,
+                      PhaseProgressionMetric)
 from .table import results_markdown, results_table
 
 __all__ = [
@@ -19,5 +21,5 @@ __all__ = [
     'evaluate_embedding_sets', 'dump_evaluation', 'load_dump', 'EgoExoMetric',
     'PhaseClassificationMetric', 'FrameRetrievalMetric',
     'PhaseProgressionMetric', 'KendallsTauMetric', 'FewShotClassificationMetric',
-    'results_table', 'results_markdown'
+    'KeystepRecognitionMetric', 'results_table', 'results_markdown'
 ]

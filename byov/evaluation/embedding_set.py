@@ -8,7 +8,9 @@ ego videos first, then exo, each by name), every frame of a video, in temporal o
 On disk (``save`` / ``load``) a split is AE2's file pair ``{split}_embeds.npy`` and
 ``{split}_label.npy`` (so AE2's tools read it, and AE2's released embeddings load here)
 plus ``{split}_meta.json`` with what those files lack: each video's name, view and frame
-count. Each file is written to a temporary name and renamed into place.
+count; and, for datasets whose frames have times (Ego-Exo4D's feature steps),
+``{split}_times.npy`` (float64 seconds, one per frame). Each file is written to a
+temporary name and renamed into place.
 """
 import hashlib
 import json
@@ -32,7 +34,9 @@ RECORD_KEYS = ('embeds', 'gt_labels', 'video_index', 'is_ego', 'video_name')
 def video_record(sample) -> dict:
     """One video's record from a model output (a BaseDataElement as ``predict`` returns
     it, or its dict): float32 embeds [L, E], int64 gt_labels [L], video_index, is_ego,
-    video_name and split. The one extractor of the evaluation path."""
+    video_name and split; and ``frame_times`` (float64 [L], seconds) when the sample
+    carries them (metainfo of datasets that time their frames, e.g. Ego-Exo4D). The one
+    extractor of the evaluation path."""
     if isinstance(sample, BaseDataElement):
         sample = sample.to_dict()
     missing = [k for k in RECORD_KEYS if k not in sample]
@@ -48,9 +52,25 @@ def video_record(sample) -> dict:
         raise ValueError(f'video {sample["video_name"]!r}: embeds {tuple(embeds.shape)}, '
                          f'{labels.shape[0]} labels and num_frames={num_frames} disagree '
                          '(one embedding and one label per frame)')
-    return dict(embeds=embeds, gt_labels=labels, video_index=int(sample['video_index']),
-                is_ego=bool(sample['is_ego']), video_name=str(sample['video_name']),
-                split=sample.get('split'))
+    record = dict(embeds=embeds, gt_labels=labels, video_index=int(sample['video_index']),
+                  is_ego=bool(sample['is_ego']), video_name=str(sample['video_name']),
+                  split=sample.get('split'))
+    if sample.get('frame_times') is not None:
+        record['frame_times'] = _video_times(sample['frame_times'], labels.shape[0],
+                                             f'video {record["video_name"]!r}')
+    return record
+
+
+def _video_times(times, num_frames: int, where: str) -> np.ndarray:
+    """One video's frame times as float64 [num_frames]: finite and non-decreasing."""
+    times = _as_numpy(times).astype(np.float64).reshape(-1)
+    if times.shape[0] != num_frames:
+        raise ValueError(f'{where}: {times.shape[0]} frame_times for {num_frames} frames '
+                         '(one time per frame)')
+    if not np.isfinite(times).all() or np.any(np.diff(times) < 0):
+        raise ValueError(f'{where}: frame_times must be finite seconds in temporal order '
+                         '(non-decreasing)')
+    return times
 
 
 def find_embeddings_dir(path: str, split: str) -> str:
@@ -79,6 +99,10 @@ class EmbeddingSet:
         is_ego: bool [F] view of each frame (constant within a video).
         video_names: V names, ``video_names[v]`` for video index v.
         split: the split's name ('train', 'val', 'test'), used in messages and file names.
+        frame_times: float64 [F] time of each frame in seconds from its video's start
+            (non-decreasing within a video), or None when the dataset gives no times
+            (AE2, the synthetic benchmark). The Ego-Exo4D keystep protocol maps annotated
+            segments onto frames with it.
     """
     embeds: np.ndarray
     labels: np.ndarray
@@ -86,6 +110,7 @@ class EmbeddingSet:
     is_ego: np.ndarray
     video_names: List[str] = field(default_factory=list)
     split: str = ''
+    frame_times: Optional[np.ndarray] = None
 
     def __post_init__(self):
         self.embeds = np.asarray(self.embeds)
@@ -108,6 +133,20 @@ class EmbeddingSet:
                              f'{runs.ids.size} videos')
         self._lengths = runs.lengths
         self._starts = runs.starts
+        if self.frame_times is not None:
+            times = np.asarray(self.frame_times, dtype=np.float64)
+            if times.shape != (num_frames,):
+                raise ValueError(f'{self._where}frame_times must be [frames] = '
+                                 f'[{num_frames}], got shape {times.shape}')
+            backwards = np.flatnonzero((np.diff(times) < 0)
+                                       & (self.video_ids[1:] == self.video_ids[:-1]))
+            bad = np.flatnonzero(~np.isfinite(times))
+            if bad.size or backwards.size:
+                v = int(self.video_ids[bad[0] if bad.size else backwards[0]])
+                raise ValueError(f'{self._where}video {self.video_names[v]!r}: frame_times '
+                                 'must be finite seconds in temporal order (non-decreasing '
+                                 'within a video)')
+            self.frame_times = times
 
     # ------------------------------------------------------------------ structure
     @property
@@ -158,7 +197,8 @@ class EmbeddingSet:
         return self
 
     def to_records(self) -> List[dict]:
-        """One record per video (as :func:`video_record` returns them), in video order."""
+        """One record per video (as :func:`video_record` returns them), in video order;
+        with ``frame_times`` when the set has them."""
         records = []
         for v, name in enumerate(self.video_names):
             part = self.video_slice(v)
@@ -166,6 +206,8 @@ class EmbeddingSet:
                                 video_index=v, is_ego=bool(self.is_ego[part.start]),
                                 video_name=name, num_frames=part.stop - part.start,
                                 split=self.split))
+            if self.frame_times is not None:
+                records[-1]['frame_times'] = self.frame_times[part]
         return records
 
     def fingerprint(self) -> dict:
@@ -188,7 +230,8 @@ class EmbeddingSet:
 
         Args:
             records: dicts with ``embeds`` [L, E], ``gt_labels`` [L], ``video_index``,
-                ``is_ego``, ``video_name``; any order.
+                ``is_ego``, ``video_name``, and optionally ``frame_times`` [L] (all
+                records or none); any order.
             split: the split's name.
             duplicates: a video index seen twice (a distributed sampler pads the last
                 batch with repeats): 'drop' keeps the first copy, provided the copies
@@ -221,8 +264,12 @@ class EmbeddingSet:
                         f'{record["video_name"]!r})' + ('' if same else '; the records '
                                                         'disagree, so this is not padding'))
                 continue
+            times = record.get('frame_times')
+            if times is not None:
+                times = _video_times(times, labels.shape[0],
+                                     f'{where}video {record["video_name"]!r}')
             by_index[index] = dict(embeds=embeds, labels=labels, is_ego=bool(record['is_ego']),
-                                   video_name=str(record['video_name']))
+                                   video_name=str(record['video_name']), times=times)
         indices = sorted(by_index)
         if indices != list(range(len(indices))):
             missing = sorted(set(range(indices[-1] + 1)) - set(indices))
@@ -233,25 +280,37 @@ class EmbeddingSet:
         if len(dims) > 1:
             raise ValueError(f'{where}videos have embeddings of different sizes {sorted(dims)}')
         lengths = [r['labels'].shape[0] for r in ordered]
+        timed = [r['times'] is not None for r in ordered]
+        if any(timed) and not all(timed):
+            untimed = [r['video_name'] for r in ordered if r['times'] is None]
+            raise ValueError(f'{where}{len(untimed)} of {len(ordered)} video records have no '
+                             f'frame_times (first: {untimed[0]!r}); a split has times for '
+                             'every video or for none')
+        frame_times = np.concatenate([r['times'] for r in ordered]) if all(timed) else None
         return cls(
             embeds=np.concatenate([r['embeds'] for r in ordered]).astype(np.float32,
                                                                           copy=False),
             labels=np.concatenate([r['labels'] for r in ordered]).astype(np.int64),
             video_ids=np.repeat(np.arange(len(ordered)), lengths),
             is_ego=np.repeat([r['is_ego'] for r in ordered], lengths).astype(bool),
-            video_names=[r['video_name'] for r in ordered], split=split)
+            video_names=[r['video_name'] for r in ordered], split=split,
+            frame_times=frame_times)
 
     # ------------------------------------------------------------------ files
     @staticmethod
     def paths(work_dir: str, split: str) -> dict:
-        """The three files of a split: embeds, labels (AE2's names) and meta."""
+        """The files of a split: embeds, labels (AE2's names), meta and times (written
+        only for a set with ``frame_times``)."""
         return dict(embeds=osp.join(work_dir, f'{split}_embeds.npy'),
                     labels=osp.join(work_dir, f'{split}_label.npy'),
-                    meta=osp.join(work_dir, f'{split}_meta.json'))
+                    meta=osp.join(work_dir, f'{split}_meta.json'),
+                    times=osp.join(work_dir, f'{split}_times.npy'))
 
     def save(self, work_dir: str, split: Optional[str] = None) -> dict:
         """Write ``{split}_embeds.npy``, ``{split}_label.npy`` and ``{split}_meta.json``
-        into ``work_dir`` (each atomically); returns their paths."""
+        into ``work_dir`` (each atomically), and ``{split}_times.npy`` when the set has
+        ``frame_times`` (without them, a times file of an earlier save is removed, so it
+        is never read with other embeddings); returns the written files' paths."""
         split = split or self.split
         if not split:
             raise ValueError('save() needs a split name (argument or EmbeddingSet.split)')
@@ -260,7 +319,15 @@ class EmbeddingSet:
         meta = dict(format=META_FORMAT, split=split, num_frames=self.num_frames,
                     embed_dim=int(self.embeds.shape[1]), video_names=list(self.video_names),
                     video_is_ego=[bool(e) for e in self.video_is_ego],
-                    video_lengths=[int(n) for n in self._lengths])
+                    video_lengths=[int(n) for n in self._lengths],
+                    frame_times=self.frame_times is not None)
+        if self.frame_times is not None:
+            _atomic_write(paths['times'], lambda f: np.save(f, self.frame_times))
+        else:
+            del paths['times']
+            stale = self.paths(work_dir, split)['times']
+            if osp.isfile(stale):
+                os.remove(stale)
         _atomic_write(paths['embeds'], lambda f: np.save(f, self.embeds))
         _atomic_write(paths['labels'], lambda f: np.save(f, self.labels))
         _atomic_write(paths['meta'], lambda f: f.write(json.dumps(meta, indent=1).encode()))
@@ -276,7 +343,9 @@ class EmbeddingSet:
         AE2's tools write only ``{split}_embeds.npy`` and ``{split}_label.npy`` (the test
         split under the name 'val'); for those, pass ``video_lengths`` and
         ``video_is_ego`` (per video, in the split's sorted video order, as the dataset
-        lists them). Given arguments override ``{split}_meta.json``.
+        lists them). Given arguments override ``{split}_meta.json``. ``frame_times``
+        come from ``{split}_times.npy`` when the meta file says the split has them (or,
+        without a meta file, when that file exists); otherwise they are None.
         """
         paths = cls.paths(work_dir, split)
         for key in ('embeds', 'labels'):
@@ -306,10 +375,22 @@ class EmbeddingSet:
                 f'{paths["embeds"]} has {embeds.shape[0]} frames and {paths["labels"]} '
                 f'{labels.shape[0]}, but the videos hold {int(video_lengths.sum())} frames '
                 '(files from different runs?)')
+        frame_times = None
+        if meta.get('frame_times', not meta and osp.isfile(paths['times'])):
+            if not osp.isfile(paths['times']):
+                raise FileNotFoundError(f'{paths["times"]} not found, but {paths["meta"]} '
+                                        'says the split has frame times (files copied '
+                                        'without it?)')
+            frame_times = np.load(paths['times'])
+            if frame_times.shape != (embeds.shape[0],):
+                raise ValueError(f'{paths["times"]} has shape {frame_times.shape}, but '
+                                 f'{paths["embeds"]} has {embeds.shape[0]} frames (files '
+                                 'from different runs?)')
         return cls(embeds=embeds, labels=labels,
                    video_ids=np.repeat(np.arange(video_lengths.size), video_lengths),
                    is_ego=np.repeat(np.asarray(video_is_ego, dtype=bool), video_lengths),
-                   video_names=list(video_names or []), split=split)
+                   video_names=list(video_names or []), split=split,
+                   frame_times=frame_times)
 
 
 def _as_numpy(value) -> np.ndarray:

@@ -102,8 +102,9 @@ def dump_evaluation(path: str, evaluation: EgoExoEvaluation, record: dict) -> No
 
     Arrays, for role ``eval`` and ``fit``: ``{role}_embeds`` float32 [F, E],
     ``{role}_labels`` int64 [F], ``{role}_video_ids`` int64 [F], ``{role}_is_ego`` bool
-    [F], ``{role}_video_names`` str [V], ``{role}_split`` str; and ``results``: the
-    results.json record as JSON text. Read it back with :func:`load_dump`.
+    [F], ``{role}_video_names`` str [V], ``{role}_split`` str, ``{role}_frame_times``
+    float64 [F] (only for a split with frame times); and ``results``: the results.json
+    record as JSON text. Read it back with :func:`load_dump`.
     """
     if not path.endswith('.npz'):
         raise ValueError(f'--dump {path}: the file name must end in .npz (numpy arrays, '
@@ -118,6 +119,8 @@ def dump_evaluation(path: str, evaluation: EgoExoEvaluation, record: dict) -> No
                        f'{role}_video_ids': emb.video_ids, f'{role}_is_ego': emb.is_ego,
                        f'{role}_video_names': np.array(emb.video_names, dtype=str),
                        f'{role}_split': np.array(emb.split)})
+        if emb.frame_times is not None:
+            arrays[f'{role}_frame_times'] = emb.frame_times
     with atomic_write(path, 'wb') as f:
         np.savez(f, **arrays)
 
@@ -135,5 +138,7 @@ def load_dump(path: str) -> dict:
                 embeds=data[f'{role}_embeds'], labels=data[f'{role}_labels'],
                 video_ids=data[f'{role}_video_ids'], is_ego=data[f'{role}_is_ego'],
                 video_names=list(data[f'{role}_video_names']),
-                split=str(data[f'{role}_split']))
+                split=str(data[f'{role}_split']),
+                frame_times=(data[f'{role}_frame_times'] if f'{role}_frame_times' in data
+                             else None))
     return out

@@ -8,11 +8,12 @@ reference / corrected variants are described in docs/evaluation_protocol.md.
 from .classification import phase_classification
 from .few_shot import DEFAULT_SHOTS, few_shot_classification
 from .kendall import kendalls_tau, kendalls_tau_matrix, kendalls_tau_summary
+from .keystep import keystep_recognition, pool_segments
 from .progression import phase_progression, progression_targets
 from .retrieval import frame_retrieval
 
 __all__ = [
     'phase_classification', 'frame_retrieval', 'phase_progression', 'progression_targets',
     'kendalls_tau', 'kendalls_tau_matrix', 'kendalls_tau_summary', 'few_shot_classification',
-    'DEFAULT_SHOTS'
+    'DEFAULT_SHOTS', 'keystep_recognition', 'pool_segments'
 ]

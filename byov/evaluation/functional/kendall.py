@@ -8,6 +8,11 @@ or a video with fewer than two sampled frames) are dropped and the rest averaged
 reference does; :func:`kendalls_tau_summary` also says how many pairs were dropped, and
 no pair left (full collapse) is an error rather than NaN.
 
+``groups`` (one id per video) restricts the pairs to videos of the same group: on
+Ego-Exo4D only streams of the same take show the same keysteps in the same order, so
+tau compares a take's ego and exo streams and nothing else. Without it (AE2) every
+ordered pair counts.
+
 The reference (AlignEgoExo ``evaluation/kendalls_tau.py``) calls ``cdist`` and
 ``scipy.stats.kendalltau`` once per pair. Here one ``cdist`` per query video covers all
 candidates (the same arithmetic, so the same nearest neighbours), and tau-b is computed
@@ -49,13 +54,38 @@ def _tau_b_against_order(matches: np.ndarray) -> np.ndarray:
     return tau
 
 
-def kendalls_tau_matrix(embeds, video_ids, stride: int = 5) -> np.ndarray:
+def _video_groups(groups, num_videos: int) -> np.ndarray:
+    """Per-video group ids (any hashable values) as int64 [V], numbered by first
+    appearance."""
+    groups = list(groups) if not isinstance(groups, np.ndarray) else groups.tolist()
+    if len(groups) != num_videos:
+        raise ValueError(f'groups must hold one group id per video ({num_videos} videos, in '
+                         f'order of appearance), got {len(groups)}')
+    number = {}
+    return np.array([number.setdefault(g, len(number)) for g in groups], dtype=np.int64)
+
+
+def kendalls_tau_matrix(embeds, video_ids, stride: int = 5, *, groups=None) -> np.ndarray:
     """tau[i, j] for every ordered pair of videos, in order of appearance; NaN on the
-    diagonal and where tau is undefined."""
+    diagonal and where tau is undefined. With ``groups`` (one id per video), only pairs
+    within a group are computed (the others are NaN too)."""
     embeds = check_embeds('embeds', embeds)
     runs = check_video_ids('video_ids', video_ids, embeds.shape[0])
     if not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f'stride must be a positive integer, got {stride!r}')
+    if groups is not None:
+        group_of_video = _video_groups(groups, runs.ids.size)
+        taus = np.full((runs.ids.size, runs.ids.size), np.nan)
+        for g in np.unique(group_of_video):
+            members = np.flatnonzero(group_of_video == g)
+            if members.size < 2:
+                continue
+            frames = np.isin(runs.run_of_frame, members)
+            # nearest neighbours are searched within the target video only, so a group's
+            # own matrix holds the same values as the full one
+            taus[np.ix_(members, members)] = kendalls_tau_matrix(
+                embeds[frames], runs.run_of_frame[frames], stride)
+        return taus
     sampled = runs.frame_index % stride == 0
     feats = embeds[sampled]
     owner = runs.run_of_frame[sampled]
@@ -85,7 +115,8 @@ def kendalls_tau_matrix(embeds, video_ids, stride: int = 5) -> np.ndarray:
     return taus
 
 
-def kendalls_tau_summary(embeds, video_ids, stride: int = 5, *, is_ego=None) -> dict:
+def kendalls_tau_summary(embeds, video_ids, stride: int = 5, *, is_ego=None,
+                         groups=None) -> dict:
     """Mean Kendall's tau over ordered pairs of distinct videos, with what was left out.
 
     Args:
@@ -95,25 +126,38 @@ def kendalls_tau_summary(embeds, video_ids, stride: int = 5, *, is_ego=None) -> 
         is_ego: bool [F]; given, the result also holds ``breakdown``: the mean over
             ego->ego, exo->exo, ego->exo and exo->ego pairs (query view first), NaN where
             a pair kind has no defined tau.
+        groups: one group id per video (in order of appearance; e.g. the take of each
+            Ego-Exo4D stream); given, only ordered pairs of videos of the same group
+            count. None: every pair (AE2).
 
     Returns:
         dict(tau, pairs, dropped_pairs[, breakdown]): ``pairs`` ordered pairs in all,
         ``dropped_pairs`` of them with no defined tau (left out of the mean).
 
     Raises:
-        ValueError: fewer than two videos, or no pair with a defined tau (collapse).
+        ValueError: fewer than two videos (with ``groups``: no group of two), or no pair
+        with a defined tau (collapse).
     """
-    taus = kendalls_tau_matrix(embeds, video_ids, stride)
+    taus = kendalls_tau_matrix(embeds, video_ids, stride, groups=groups)
     num_videos = taus.shape[0]
     if num_videos < 2:
         raise ValueError(f"Kendall's tau needs at least 2 videos in the eval split, got "
                          f'{num_videos}')
     off_diagonal = ~np.eye(num_videos, dtype=bool)
+    what = 'ordered pairs'
+    if groups is not None:
+        group_of_video = _video_groups(groups, num_videos)
+        off_diagonal &= group_of_video[:, None] == group_of_video[None, :]
+        what = 'ordered same-group pairs'
+        if not off_diagonal.any():
+            raise ValueError(f"Kendall's tau within groups needs a group of at least 2 "
+                             f'videos; the {num_videos} eval videos are in '
+                             f'{np.unique(group_of_video).size} groups of one video each')
     values = taus[off_diagonal]
     dropped = int(np.isnan(values).sum())
     if dropped == values.size:
         raise ValueError(
-            f"Kendall's tau is undefined for all {values.size} ordered pairs of the "
+            f"Kendall's tau is undefined for all {values.size} {what} of the "
             f'{num_videos} eval videos: in each pair the query video\'s sampled frames '
             'all match the same frame of the other video, or a video has fewer than 2 '
             f'frames at stride {stride}. The embeddings have collapsed (e.g. constant '
@@ -134,9 +178,10 @@ def kendalls_tau_summary(embeds, video_ids, stride: int = 5, *, is_ego=None) -> 
 
 
 def kendalls_tau(embeds, video_ids, stride: int = 5, *, is_ego=None,
-                 return_breakdown: bool = False):
-    """Mean Kendall's tau over ordered pairs of distinct videos (ego and exo mixed); see
-    :func:`kendalls_tau_summary` for the arguments and errors.
+                 return_breakdown: bool = False, groups=None):
+    """Mean Kendall's tau over ordered pairs of distinct videos (ego and exo mixed; with
+    ``groups``, of the same group); see :func:`kendalls_tau_summary` for the arguments
+    and errors.
 
     Returns:
         float tau, or (tau, breakdown dict) with ``return_breakdown`` (needs ``is_ego``).
@@ -144,7 +189,8 @@ def kendalls_tau(embeds, video_ids, stride: int = 5, *, is_ego=None,
     if return_breakdown and is_ego is None:
         raise ValueError('is_ego is needed for return_breakdown=True')
     summary = kendalls_tau_summary(embeds, video_ids, stride,
-                                   is_ego=is_ego if return_breakdown else None)
+                                   is_ego=is_ego if return_breakdown else None,
+                                   groups=groups)
     if not return_breakdown:
         return summary['tau']
     return summary['tau'], summary['breakdown']

@@ -13,6 +13,16 @@ class PhaseProgressionMetric(EgoExoMetric):
 
     Key: ``progression``.
 
+    The targets come from each video's own labels (frame t of class c: ``(t - last
+    frame of c in the video) / L``), so they assume no phase order shared by the
+    videos: Ego-Exo4D's keysteps, in a different order in every take, are measured
+    take by take. Two things do not carry over from AE2: a keystep that occurs twice in
+    a stream is measured from its last occurrence only, and the reference variant
+    needs every class 0..max(label) in both splits (it raises otherwise, as AE2's code
+    fails), which a split with a few of Ego-Exo4D's 278 keysteps missing does not
+    meet; use ``variant='corrected'`` there (each class scored where both splits have
+    it). AE2's numbers are unchanged.
+
     Args:
         variant: 'reference' (AE2: classes per split as max(label)+1) or 'corrected'
             (classes of both splits; a class a split lacks is skipped).
