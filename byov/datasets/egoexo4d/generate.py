@@ -9,9 +9,11 @@ train and val splits), the keystep benchmark's segment files and label mapping, 
 Omnivore-shaped feature file ``[N, D]`` per stream, N by the release's window rule.
 
 The features carry the keystep, so a model can learn from them: each keystep has a
-vector; a stream's step is that vector (or a background vector) plus a slow drift within
-the take, seen through its camera's fixed linear map plus noise. ``view_gap`` in [0, 1]
-mixes each exo camera's map away from the ego camera's (0: all views alike). Keysteps
+vector of ``latent_dim`` numbers; a stream's step is that vector (or a background vector)
+plus a slow drift within the take and an offset per take, seen through its camera's fixed
+linear map into the ``feature_dim`` feature space, plus noise in every feature direction
+(so a wide feature space does not make the keysteps easier to tell apart). ``view_gap``
+in [0, 1] mixes each exo camera's map away from the ego camera's (0: all views alike). Keysteps
 come in a scenario-typical order with a few swaps per take, with background gaps
 between them. Each scenario also has one rare keystep that the label mapping leaves out
 (as the benchmark drops keysteps seen fewer than 20 times): its steps are background.
@@ -123,7 +125,8 @@ def _write_pt(path: str, array: np.ndarray):
 def write_egoexo4d_root(root: str, num_takes: int = 12, scenarios: int = 2,
                         exo_cameras: int = 2, feature_dim: int = 1536, seed: int = 0,
                         duration_range=(12.0, 40.0), view_gap: float = 0.5,
-                        noise: float = 0.3, split_fractions=(0.5, 0.25, 0.25),
+                        noise: float = 1.0, latent_dim: int = 16,
+                        split_fractions=(0.5, 0.25, 0.25),
                         damage: Sequence[str] = (), overwrite: bool = False,
                         progress: bool = False) -> dict:
     """Write a root of ``num_takes`` takes (split train/val/test by ``split_fractions``,
@@ -170,13 +173,17 @@ def write_egoexo4d_root(root: str, num_takes: int = 12, scenarios: int = 2,
 
     # the features' generative parts
     cam_ids = [f'cam{i + 1:02d}' for i in range(exo_cameras)]
-    step_vecs = rng.normal(size=(num_labels + 1, feature_dim))  # + background
+    latent_dim = min(latent_dim, feature_dim)
+    step_vecs = rng.normal(size=(num_labels + 1, latent_dim))  # + background
     step_vecs[num_labels] *= 0.3
-    ego_map = np.linalg.qr(rng.normal(size=(feature_dim, feature_dim)))[0]
+
+    def camera_map():  # feature_dim x latent_dim, orthonormal columns
+        return np.linalg.qr(rng.normal(size=(feature_dim, latent_dim)))[0]
+
+    ego_map = camera_map()
     cam_maps = {'aria01': ego_map}
     for cam in cam_ids:
-        other = np.linalg.qr(rng.normal(size=(feature_dim, feature_dim)))[0]
-        cam_maps[cam] = (1 - view_gap) * ego_map + view_gap * other
+        cam_maps[cam] = (1 - view_gap) * ego_map + view_gap * camera_map()
 
     # takes and splits
     counts = np.maximum(1, np.floor(np.asarray(split_fractions) * num_takes).astype(int))
@@ -243,8 +250,8 @@ def write_egoexo4d_root(root: str, num_takes: int = 12, scenarios: int = 2,
         seg_labels = [label_of.get(unique_of[scenario, n], num_labels) for _, _, n in segs]
         lab = step_labels(centres, [s for s, _, _ in segs], [e for _, e, _ in segs],
                           seg_labels, num_labels)
-        drift = np.cumsum(rng.normal(scale=0.05, size=(n_steps, feature_dim)), axis=0)
-        scene = rng.normal(scale=0.5, size=feature_dim)
+        drift = np.cumsum(rng.normal(scale=0.05, size=(n_steps, latent_dim)), axis=0)
+        scene = rng.normal(scale=0.5, size=latent_dim)
         latent = step_vecs[lab] + drift + scene
         for cam in ['aria01'] + cam_ids:
             stream = 'rgb' if cam == 'aria01' else '0'
