@@ -6,8 +6,8 @@ _base_ = [
     '../_base_/models/byov_omnivore.py', '../_base_/datasets/egoexo4d_keystep.py',
     '../_base_/schedules/demo_cpu.py', '../_base_/demo_runtime.py'
 ]
-data_root = 'data/egoexo4d_tiny'
-data_settings = dict(data_root=data_root, cache_dir='data/cache/egoexo4d_tiny')
+egoexo4d_root = 'data/egoexo4d_tiny'
+data_settings = dict(data_root=egoexo4d_root, cache_dir='data/cache/egoexo4d_tiny')
 clip_len = 16
 train_pipeline = [
     dict(type='SampleClipFrames', num_frames=clip_len, random_offset=1),

@@ -33,6 +33,8 @@ def weight_free(cfg):
     downloading weights."""
     cfg = copy.deepcopy(cfg)
     encoder = cfg['stem']['frame_encoder']
+    if encoder is None:  # released features read as frame vectors: nothing to swap
+        return cfg
     if encoder['type'] == 'CLIPVisionEncoder':
         cfg['stem']['frame_encoder'] = dict(
             type='TinyPatchEncoder', embed_dims=CLIP_WIDTH[encoder['pretrained']],

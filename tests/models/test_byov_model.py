@@ -25,8 +25,11 @@ VARIANTS = [(path.stem, {} if path.stem == 'byov_tiny' else dict(num_frames=8))
 
 
 def _pairs(model, batch_size, num_frames, seed=0):
-    size = model.stem.frame_encoder.input_size
     g = torch.Generator().manual_seed(seed)
+    if model.stem.input_type == 'frame_vectors':  # released features [2, T, D]
+        width = model.backbone.in_channels
+        return [torch.randn(2, num_frames, width, generator=g) for _ in range(batch_size)]
+    size = model.stem.frame_encoder.input_size
     return [torch.randint(0, 256, (2, num_frames, 3, size, size), dtype=torch.uint8, generator=g)
             for _ in range(batch_size)]
 

@@ -57,6 +57,8 @@ DATASET_NAMES = {
     'break_eggs': 'AE2 Break Eggs', 'pour_milk': 'AE2 Pour Milk',
     'pour_liquid': 'AE2 Pour Liquid', 'tennis_forehand': 'AE2 Tennis Forehand',
     'synthetic_egoexo': 'byov synthetic ego-exo benchmark',
+    'egoexo4d': 'Ego-Exo4D keystep (released Omnivore features)',
+    'egoexo4d_tiny': 'generated Ego-Exo4D-format root (tools/data/generate_egoexo4d.py)',
 }
 # key orders of the written file; keys not listed keep their order after these
 COLLECTION_KEYS = ['Name', 'README', 'Paper', 'Metadata', 'Code']
@@ -112,8 +114,9 @@ def config_metadata(config_path):
         meta['Batch Size'] = cfg.train_dataloader.batch_size
         clips = [s['num_frames'] for s in data.pipeline if s['type'] == 'SampleClipFrames']
         meta['Frame'] = clips[0]
-    size = data.frame_size
-    meta['Resolution'] = f'{size}x{size}'
+    size = data.get('frame_size')
+    if size is not None:  # released features have no frame size
+        meta['Resolution'] = f'{size}x{size}'
     return meta
 
 

@@ -5,12 +5,12 @@
 # Download (licence required): egoexo -o data/egoexo4d --parts metadata annotations
 #   features/omnivore_video --benchmarks keystep ; check: python tools/data/check_dataset.py
 #   data/egoexo4d
-data_root = 'data/egoexo4d'
+egoexo4d_root = 'data/egoexo4d'  # the download folder (egoexo -o)
 feature_dim = 1536  # Omnivore Swin-L's video features; the dataset checks every file's
 clip_len = 32  # feature steps per training clip
 # What every loader reads; the evaluation and the ceiling share `background`.
 data_settings = dict(
-    data_root=data_root,
+    data_root=egoexo4d_root,
     cache_dir='data/cache/egoexo4d',  # the split index, built once (not the data folder)
     feature_dim=feature_dim,
     views=('ego', 'exo'),
