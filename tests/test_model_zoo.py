@@ -72,6 +72,9 @@ def _results(source):
 def _dataset_name(cfg):
     """The zoo's name of a config's dataset, from its data_root folder."""
     folder = osp.basename(osp.normpath(cfg.test_dataloader.dataset.data_root))
+    if folder.startswith('egoexo4d'):  # the release, or a generated root in its format
+        return ('Ego-Exo4D keystep (released Omnivore features)' if folder == 'egoexo4d'
+                else 'generated Ego-Exo4D-format root (tools/data/generate_egoexo4d.py)')
     return SYNTHETIC if folder == 'synthetic_egoexo' else \
         'AE2 ' + folder.replace('_', ' ').title()
 
