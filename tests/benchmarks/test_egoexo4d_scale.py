@@ -21,12 +21,12 @@ def test_egoexo4d_scale_small(tmp_path):
     script = load_script(SCRIPT)
     results = tmp_path / 'egoexo4d_scale.json'
     root = tmp_path / 'root'
-    script.main(['--root', str(root), '--num-takes', '12', '--pair-batches', '3',
+    script.main(['--root', str(root), '--num-takes', '24', '--pair-batches', '3',
                  '--video-items', '4', '--results-json', str(results)])
     record = json.loads(results.read_text())
-    assert record['kind'] == 'egoexo4d_scale' and record['num_takes'] == 12
+    assert record['kind'] == 'egoexo4d_scale' and record['num_takes'] == 24
     # four scenarios x (an Aria + four GoPros) per take: 5 feature files a take
-    assert record['feature_files'] == 60
+    assert record['feature_files'] == 120
     # the index's stream and step counts, against the files and the window rule
     takes = {t.take_uid: t for t in fmt.read_takes(str(root))}
     for split in ('train', 'val'):
@@ -39,4 +39,4 @@ def test_egoexo4d_scale_small(tmp_path):
     assert record['pairs']['batches'] == 3 and record['pairs']['items'] == 12
     assert record['videos']['batches'] == 4
     text = render_docs.RENDERERS['egoexo4d_scale'](record)
-    assert '12 takes, 60 feature files' in text and 'from the cache' in text
+    assert '24 takes, 120 feature files' in text and 'from the cache' in text
