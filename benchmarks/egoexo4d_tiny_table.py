@@ -101,7 +101,7 @@ def main(argv=None):
                 checkpoint = f.read().strip()
             run([sys.executable, 'tools/test.py', config, checkpoint, '--work-dir',
                  osp.join(out, 'test'), '--brief-console', *data_opts,
-                 '--cfg-options', *extra], out + '.test.log')
+                 *(['--cfg-options', *extra] if extra else [])], out + '.test.log')
             paths.append(osp.join(out, 'test', 'results.json'))
             print(f'{name}, seed {seed}: trained and evaluated', flush=True)
         rows.append((name, paths))
