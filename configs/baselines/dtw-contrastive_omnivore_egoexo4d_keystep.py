@@ -10,4 +10,6 @@ model = dict(
               subset_sampling='random', temperature=0.1, gamma=0.1, scale=0.01))
 train_cfg = dict(max_epochs=50, val_interval=5)
 auto_scale_lr = dict(base_batch_size=4)
+# val is the reported split: no checkpoint is chosen on it (docs/egoexo4d.md)
+default_hooks = dict(checkpoint=dict(save_best=None))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -26,4 +26,6 @@ test_dataloader = video_settings
 fit_dataloader = video_settings
 val_cfg = dict(fit_dataloader=fit_dataloader)
 test_cfg = dict(fit_dataloader=fit_dataloader)
+# val is the reported split: no checkpoint is chosen on it (docs/egoexo4d.md)
+default_hooks = dict(checkpoint=dict(save_best=None))
 work_dir = './work_dirs/{{fileBasenameNoExtension}}'  # this config's own runs

@@ -134,9 +134,10 @@ def main(argv=None):
     parser.add_argument('config', help='config file (a leaf or a configs/_base_/datasets '
                         'file), or an Ego-Exo4D download folder')
     parser.add_argument('--data-root', help='use this data_root for every dataset')
-    parser.add_argument('--feature-dim', type=int, default=None,
-                        help='Ego-Exo4D: the feature width every file must have (default: '
-                        'the most common width)')
+    parser.add_argument('--feature-dim', type=int, default=1536,
+                        help='Ego-Exo4D folder: the feature width every file must have '
+                        '(default: %(default)s, the released Omnivore features; 0: the most '
+                        'common width of the files)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. layout=folders')
     args = parser.parse_args(argv)
@@ -145,7 +146,7 @@ def main(argv=None):
             parser.error(f'{args.config} is a folder but not an Ego-Exo4D download (no '
                          f'{e4d_format.TAKES_FILE} and {e4d_format.SPLITS_FILE}); give a '
                          'config file for other datasets.')
-        return main_egoexo4d(args.config, args.feature_dim)
+        return main_egoexo4d(args.config, args.feature_dim or None)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

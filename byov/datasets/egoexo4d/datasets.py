@@ -309,7 +309,7 @@ class EgoExo4DPairDataset(EgoExo4DKeystepDataset):
     """
 
     def __init__(self, data_root: Optional[str], cache_dir: Optional[str],
-                 split: str = 'train', pairing: str = 'synchronised',
+                 split: str = 'train', pairing: str = 'unpaired',
                  epoch_length: Optional[int] = None, seed: Optional[int] = None,
                  pipeline=None, test_mode: bool = False, **kwargs):
         if pairing not in PAIRINGS:

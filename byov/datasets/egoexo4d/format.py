@@ -10,7 +10,7 @@ Layout under a download folder ``<root>`` (the ``egoexo`` downloader's ``-o``)::
 
     <root>/takes.json                                  --parts metadata
     <root>/annotations/splits.json                     --parts annotations
-    <root>/annotations/keystep_{train,val}.json        --parts annotations --benchmarks keystep
+    <root>/annotations/keystep_{train,val}.json        --parts annotations
     <root>/annotations/keystep_benchmark/
         keystep_segment_{train,val}.json
         keystep_segment_test_unannotated.json
@@ -21,7 +21,7 @@ Layout under a download folder ``<root>`` (the ``egoexo`` downloader's ``-o``)::
 import csv
 import json
 import os.path as osp
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from byov.utils.errors import UserInputError
 

@@ -35,7 +35,7 @@ import os
 import os.path as osp
 import shutil
 import uuid
-from typing import Dict, List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 

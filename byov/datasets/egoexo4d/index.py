@@ -20,8 +20,8 @@ their ``on_damage``, whether to raise one error listing all or to drop the damag
 as one ``.npz`` (no pickle), named by a hash of the options and of the inputs' sizes and
 modification times (takes.json, splits.json, the keystep file, the label mapping) and of
 the feature folder's listing (names, sizes and modification times): any change selects a
-new file, so the index is rebuilt; an unchanged root loads it in milliseconds. The file is written to a
-temporary name and renamed into place. Under ``torch.distributed`` rank 0 builds it while
+new file, so the index is rebuilt; an unchanged root loads it in milliseconds. The file is
+written to a temporary name and renamed into place. Under ``torch.distributed`` rank 0 builds it while
 the other ranks wait at a barrier, then they load it.
 """
 import hashlib
@@ -53,6 +53,10 @@ ANNOTATED_SPLITS = ('train', 'val')
 
 class EgoExo4DSplitError(UserInputError, ValueError):
     """A split byov cannot index (the unannotated test split, an unknown name)."""
+
+
+class EgoExo4DWidthError(UserInputError, ValueError):
+    """No feature file has the width the config expects: other features, not damage."""
 
 
 class Stream(NamedTuple):
@@ -138,8 +142,10 @@ def _segment_problems(root: str, split: str, uid: str, name: str, scenario: str,
         return []
     detail = f'take {name} ({uid}): ' + '; '.join(wrong)
     return [TakeProblem(uid, name, scenario, None, None, Problem(
-        path, 'segment-times', detail, fix=_fix(root, uid, 'annotations') + ' (the '
-        'annotations part holds every take\'s keysteps: drop --uids)'))]
+        path, 'segment-times', detail,
+        fix=(f'check {osp.basename(path)} (re-download the annotations if it was damaged in '
+             f'transfer: egoexo -o {root} --parts annotations --force), or set '
+             'on_damage=\'skip\' to leave the take out')))]
 
 
 def build_split_index(data_root: str, split: str, feature_dir: str = fmt.FEATURE_DIR,
@@ -216,6 +222,15 @@ def build_split_index(data_root: str, split: str, feature_dir: str = fmt.FEATURE
     widths = Counter(h.width for *_, h in readable)
     width = feature_dim if feature_dim is not None else (
         widths.most_common(1)[0][0] if widths else None)
+    if feature_dim is not None and widths and feature_dim not in widths:
+        found = ', '.join(f'{w} ({n} files)' for w, n in widths.most_common())
+        raise EgoExo4DWidthError(
+            f'Split "{split}" of {root}: no feature file under {feature_dir} is '
+            f'feature_dim={feature_dim} wide; the files are {found}. These are other '
+            'features than the config expects: set feature_dim (data_settings of the '
+            'dataset config) and the model\'s width (frame_width: backbone.in_channels, '
+            'decoder.out_channels) to the files\' width, or point feature_dir at the '
+            'features the config was written for.')
     streams = []
     for take, ks, cam, relpath, header in readable:
         where = f'take {take.take_name} ({take.take_uid}), camera {cam.cam_id}'

@@ -37,6 +37,19 @@ def synchronised_indices(frame_inds: np.ndarray, length: int, other_length: int
     return np.clip(inds, 0, other_length - 1)
 
 
+def nearest_time_indices(frame_times: np.ndarray, other_times: np.ndarray) -> np.ndarray:
+    """For each time of ``frame_times``, the index of the nearest of ``other_times``
+    (sorted, seconds): the frames of a synchronised stream on its own time grid."""
+    other_times = np.asarray(other_times, dtype=np.float64)
+    times = np.asarray(frame_times, dtype=np.float64)
+    right = np.clip(np.searchsorted(other_times, times), 1, max(len(other_times) - 1, 1))
+    left = right - 1
+    if len(other_times) == 1:
+        return np.zeros(times.shape, dtype=np.int64)
+    nearer_left = np.abs(times - other_times[left]) <= np.abs(other_times[right] - times)
+    return np.where(nearer_left, left, right).astype(np.int64)
+
+
 def context_frame_indices(frame_inds: np.ndarray, length: int, num_context_steps: int,
                           context_stride: int) -> np.ndarray:
     """Each frame with the frames ``context_stride`` apart before it (AE2's context).
@@ -58,7 +71,10 @@ class SampleClipFrames(BaseTransform):
 
     When the item is a synchronised pair (``results['pairing'] == 'synchronised'``, set by
     :class:`~byov.datasets.SynchronisedEgoExoPairDataset`), only the first clip is drawn
-    and the second takes the frames of the same moments (:func:`synchronised_indices`).
+    and the second takes the frames of the same moments: those nearest in time when both
+    clips carry ``frame_times`` (Ego-Exo4D streams, whose step counts may differ by a
+    step or two and whose background steps may be dropped), else by relative position
+    (:func:`synchronised_indices`).
 
     Draws from ``results['rng']`` (a :class:`numpy.random.Generator` that
     :class:`~byov.datasets.EgoExoPairDataset` derives from its seed and the item index),
@@ -87,7 +103,14 @@ class SampleClipFrames(BaseTransform):
         clips = results['clips']
         synchronised = results.get('pairing') == 'synchronised'
         for i, clip in enumerate(clips):
-            if synchronised and i > 0:  # the same moments as the first clip's frames
+            if synchronised and i > 0 and all(
+                    c.get('frame_times') is not None for c in (clips[0], clip)):
+                # streams with per-frame times (Ego-Exo4D): the nearest moments
+                first = clips[0]
+                clip['frame_inds'] = nearest_time_indices(
+                    np.asarray(first['frame_times'])[first['frame_inds']],
+                    clip['frame_times'])
+            elif synchronised and i > 0:  # the same moments as the first clip's frames
                 clip['frame_inds'] = synchronised_indices(
                     clips[0]['frame_inds'], clips[0]['num_frames'], clip['num_frames'])
             else:
