@@ -138,8 +138,10 @@ def test_every_damage_kind_in_one_error_and_skip_drops_exactly_those(tmp_path):
         ('segment-times', injected_path(injected, 'segment_outside')),
         ('take-not-in-metadata', osp.join(root, fmt.TAKES_FILE))}
     message = str(err.value)
-    for uid in injected:
-        assert f'--uids {uid}' in message or injected[uid]['kind'] == 'unknown_take'
+    for uid in injected:  # a take's files: its own download; annotations: the part
+        assert f'--uids {uid}' in message or injected[uid]['kind'] in (
+            'unknown_take', 'segment_outside')
+    assert '--parts annotations --force' in message
     assert "on_damage='skip'" in message
     ds = build(root, cache, on_damage='skip')
     kept = {ds.get_data_info(i)['take_uid'] for i in range(len(ds))}
