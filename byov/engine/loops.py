@@ -47,6 +47,24 @@ def _check_same_data_root(eval_dataset, fit_dataset, allowed: bool, loop: str) -
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 
+def _check_same_labels(eval_dataset, fit_dataset, loop: str) -> None:
+    """Refuse a fit split labelled otherwise than the eval split (datasets that say how:
+    ``background`` and ``num_classes``, e.g. Ego-Exo4D's): classifiers fitted with a
+    background class scored on a split without it give wrong numbers that look right."""
+    labelling = [(getattr(d, 'background', None), getattr(d, 'num_classes', None))
+                 for d in (eval_dataset, fit_dataset)]
+    if None in labelling[0] or None in labelling[1] or labelling[0] == labelling[1]:
+        return
+    (eb, ec), (fb, fc) = labelling
+    where = {'EgoExoValLoop': 'val_cfg.fit_dataloader',
+             'EgoExoTestLoop': 'test_cfg.fit_dataloader'}.get(loop, 'fit_dataloader')
+    raise DataConfigError(
+        f'{loop}: the eval split is labelled with background={eb!r} ({ec} classes) but the '
+        f'fit split ({where}) with background={fb!r} ({fc} classes); the evaluation would '
+        'fit its classifiers on other labels than it scores. Set the same background '
+        '(data_settings of the dataset config) in every loader.')
+
+
 def _give_metrics_the_data_root(metrics, eval_dataset, loop: str) -> None:
     """Metrics that read annotation files of the dataset themselves (an attribute
     ``data_root``, e.g. ``KeystepRecognitionMetric``) read the eval split's: None is
@@ -98,6 +116,8 @@ class _EgoExoEvalMixin:
         self.fit_dataloader = fit_dataloader
         _check_same_data_root(self.dataloader.dataset, fit_dataloader.dataset,
                               runner.cfg.get(MIXED_ROOTS_KEY, False), type(self).__name__)
+        _check_same_labels(self.dataloader.dataset, fit_dataloader.dataset,
+                           type(self).__name__)
         _give_metrics_the_data_root(self.evaluator.metrics, self.dataloader.dataset,
                                     type(self).__name__)
         self._hand_feature_source(runner)

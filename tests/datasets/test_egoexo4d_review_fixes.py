@@ -61,3 +61,28 @@ def test_pairs_default_to_the_unpaired_setting(tmp_path):
     meta = ds[0]['data_samples'].metainfo
     takes = [name.split('/')[0] for name in meta['video_names']]
     assert takes[0] != takes[1]
+
+
+def test_the_loops_refuse_fit_and_eval_splits_labelled_differently(tmp_path):
+    from byov.datasets.config_utils import DataConfigError
+    from byov.engine.loops import _check_same_labels, _give_metrics_the_data_root
+    from byov.evaluation.metrics import KeystepRecognitionMetric
+    root = str(tmp_path / 'root')
+    make_root(root, _takes(exo_short_by=0))
+
+    def dataset(background):
+        return DATASETS.build(dict(type='EgoExo4DKeystepDataset', data_root=root,
+                                   split='train', cache_dir=str(tmp_path / 'c'),
+                                   background=background))
+    as_class, dropped = dataset('class'), dataset('drop')
+    assert as_class.num_classes == dropped.num_classes + 1
+    _check_same_labels(as_class, dataset('class'), 'EgoExoTestLoop')
+    with pytest.raises(DataConfigError, match="background='class'.*background='drop'"):
+        _check_same_labels(as_class, dropped, 'EgoExoTestLoop')
+    # a metric reading annotation files gets the eval split's root, or is refused
+    metric = KeystepRecognitionMetric()
+    _give_metrics_the_data_root([metric], as_class, 'EgoExoTestLoop')
+    assert metric.data_root == root
+    other = KeystepRecognitionMetric(data_root=str(tmp_path / 'elsewhere'))
+    with pytest.raises(DataConfigError, match='another dataset'):
+        _give_metrics_the_data_root([other], as_class, 'EgoExoTestLoop')
