@@ -47,7 +47,8 @@ def _check_same_data_root(eval_dataset, fit_dataset, allowed: bool, loop: str) -
         f'`{MIXED_ROOTS_KEY} = True` in the config.')
 
 
-def _check_same_labels(eval_dataset, fit_dataset, loop: str) -> None:
+def _check_same_labels(eval_dataset, fit_dataset, loop: str,
+                       other: Optional[str] = None) -> None:
     """Refuse a fit split labelled otherwise than the eval split (datasets that say how:
     ``background`` and ``num_classes``, e.g. Ego-Exo4D's): classifiers fitted with a
     background class scored on a split without it give wrong numbers that look right."""
@@ -56,13 +57,15 @@ def _check_same_labels(eval_dataset, fit_dataset, loop: str) -> None:
     if None in labelling[0] or None in labelling[1] or labelling[0] == labelling[1]:
         return
     (eb, ec), (fb, fc) = labelling
-    where = {'EgoExoValLoop': 'val_cfg.fit_dataloader',
-             'EgoExoTestLoop': 'test_cfg.fit_dataloader'}.get(loop, 'fit_dataloader')
+    where = other or {'EgoExoValLoop': 'val_cfg.fit_dataloader',
+                      'EgoExoTestLoop': 'test_cfg.fit_dataloader'}.get(loop, 'fit_dataloader')
+    what = 'the model is trained on' if other == 'train_dataloader' else \
+        'the evaluation fits its classifiers on'
     raise DataConfigError(
-        f'{loop}: the eval split is labelled with background={eb!r} ({ec} classes) but the '
-        f'fit split ({where}) with background={fb!r} ({fc} classes); the evaluation would '
-        'fit its classifiers on other labels than it scores. Set the same background '
-        '(data_settings of the dataset config) in every loader.')
+        f'{loop}: the eval split is labelled with background={eb!r} ({ec} classes) but '
+        f'{where} with background={fb!r} ({fc} classes): {what} other labels than it '
+        'scores. Set the same background (data_settings of the dataset config) in every '
+        'loader.')
 
 
 def _give_metrics_the_data_root(metrics, eval_dataset, loop: str) -> None:
@@ -118,6 +121,10 @@ class _EgoExoEvalMixin:
                               runner.cfg.get(MIXED_ROOTS_KEY, False), type(self).__name__)
         _check_same_labels(self.dataloader.dataset, fit_dataloader.dataset,
                            type(self).__name__)
+        train_loop = getattr(runner, '_train_loop', None)
+        if isinstance(train_loop, BaseLoop):  # built first when the runner trains
+            _check_same_labels(self.dataloader.dataset, train_loop.dataloader.dataset,
+                               type(self).__name__, other='train_dataloader')
         _give_metrics_the_data_root(self.evaluator.metrics, self.dataloader.dataset,
                                     type(self).__name__)
         self._hand_feature_source(runner)

@@ -79,6 +79,8 @@ def test_the_loops_refuse_fit_and_eval_splits_labelled_differently(tmp_path):
     _check_same_labels(as_class, dataset('class'), 'EgoExoTestLoop')
     with pytest.raises(DataConfigError, match="background='class'.*background='drop'"):
         _check_same_labels(as_class, dropped, 'EgoExoTestLoop')
+    with pytest.raises(DataConfigError, match='train_dataloader.*the model is trained on'):
+        _check_same_labels(as_class, dropped, 'EgoExoValLoop', other='train_dataloader')
     # a metric reading annotation files gets the eval split's root, or is refused
     metric = KeystepRecognitionMetric()
     _give_metrics_the_data_root([metric], as_class, 'EgoExoTestLoop')
