@@ -29,6 +29,7 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), r
 DEMO = osp.join(ROOT, 'configs', 'byov', 'byov_tiny_synthetic_demo.py')
 BOXES = osp.join(ROOT, 'configs', 'byov', 'byov_box-geometry_synthetic.py')
 FEATURES = osp.join(ROOT, 'configs', 'byov', 'byov_tiny_feature-cache_synthetic_demo.py')
+EGOEXO4D = osp.join(ROOT, 'configs', 'byov', 'byov_omnivore_egoexo4d-tiny_keystep_demo.py')
 # the top-level keys byov's tools copy into every loader: a shipped config has none, so
 # that such a key always means "every loader" (docs/own_data.md)
 TOP_LEVEL_WORDS = ('data_root', 'layout', 'cache_dir', 'frame_size', 'num_frames',
@@ -154,11 +155,11 @@ def _test_with_the_configs_runner(config, cwd, checkpoint):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('config', [DEMO, BOXES, FEATURES], ids=_rel)
+@pytest.mark.parametrize('config', [DEMO, BOXES, FEATURES, EGOEXO4D], ids=_rel)
 def test_mmengines_runner_trains_and_byovs_tests_a_shipped_config(config, default_paths, tmp_path):
     cwd = tmp_path / 'cwd'
-    shutil.copytree(default_paths / 'data' / 'synthetic_egoexo',
-                    cwd / 'data' / 'synthetic_egoexo')
+    data = 'egoexo4d_tiny' if config == EGOEXO4D else 'synthetic_egoexo'
+    shutil.copytree(default_paths / 'data' / data, cwd / 'data' / data)
     if config == FEATURES:  # the cache is built once, by the tool
         tool = osp.join(ROOT, 'tools', 'data', 'build_feature_cache.py')
         proc = subprocess.run([sys.executable, tool, config], cwd=cwd, capture_output=True,
