@@ -26,8 +26,8 @@ class LoadEgoExo4DClipFeatures(BaseTransform):
 
     Put it after ``SampleClipFrames``. Reads ``results['clips']`` (stream infos of
     :class:`~byov.datasets.egoexo4d.EgoExo4DPairDataset` with ``frame_inds``, indices
-    into the stream's L steps); adds ``feats`` float32 ``[2, T, D]`` and the pair's
-    ``video_names``, ``is_ego`` and ``frame_inds`` (one entry per clip).
+    into the stream's L steps); adds ``feats`` float32 ``[2, T, D]`` (the pair's
+    metainfo comes from the clips: ``PackEgoExoInputs``).
     """
 
     def transform(self, results: dict) -> dict:
@@ -35,9 +35,6 @@ class LoadEgoExo4DClipFeatures(BaseTransform):
         results['feats'] = np.stack([
             read_feature_rows(c['feature_path'], file_rows(c, c['frame_inds']))
             for c in clips])
-        results['video_names'] = tuple(c['video_name'] for c in clips)
-        results['is_ego'] = tuple(bool(c['is_ego']) for c in clips)
-        results['frame_inds'] = tuple(c['frame_inds'] for c in clips)
         return results
 
 

@@ -22,8 +22,8 @@ class LoadClipFeatures(BaseTransform):
     Reads ``results['clips']`` (dicts with ``video_name``, ``video_path``, ``view``,
     ``is_ego``, ``frame_inds``) and ``results['feature_cache']``; adds ``feats``
     (float16 patch tokens ``[2, T, N, D]`` in exact mode, float32 frame vectors
-    ``[2, T, D]`` in compact mode) and the pair's ``video_names``, ``is_ego`` and
-    ``frame_inds``.
+    ``[2, T, D]`` in compact mode); the pair's metainfo comes from the clips
+    (``PackEgoExoInputs``).
     """
 
     def transform(self, results: dict) -> dict:
@@ -32,9 +32,6 @@ class LoadClipFeatures(BaseTransform):
         results['feats'] = np.stack([
             np.take(cache.load(c['video_path'], c['view']), c['frame_inds'], axis=0)
             for c in clips])
-        results['video_names'] = tuple(c['video_name'] for c in clips)
-        results['is_ego'] = tuple(bool(c['is_ego']) for c in clips)
-        results['frame_inds'] = tuple(c['frame_inds'] for c in clips)
         return results
 
 
